@@ -1,0 +1,297 @@
+"""Fake chat peers that speak the assignment's wire protocol over raw sockets on loopback.
+
+TCP in this protocol has no framing: one recv() may hold several messages, or part of one. A TCP peer
+therefore keeps everything it received as one transcript plus the offsets where each recv() started, and
+looks for expected texts in it with a deadline. Every wait has a deadline; nothing here sleeps.
+"""
+
+import codecs
+import re
+import socket
+import time
+
+LOOPBACK = '127.0.0.1'
+DEFAULT_WITHIN = 2.0
+QUIET_WINDOW = 0.3
+
+# A text that follows an expected message inside one recv() and plausibly begins the next message, as
+# opposed to a suffix of the same message ('Welcome!', 'User x joined.').
+_NEXT_MESSAGE = re.compile(r"(User |server-shutdown|Welcome|Name already taken|[^\s:]+: |[^\s:]+:)")
+
+
+class PeerError(AssertionError):
+    """An expectation about what a peer receives was not met. The message says what was seen."""
+
+
+def show(text, limit=300):
+    """A received text as a reader should see it in a failure message."""
+    text = repr(text)
+    return text if len(text) <= limit else text[:limit] + '...'
+
+
+class Deadline:
+    def __init__(self, seconds):
+        self.end = time.monotonic() + seconds
+
+    def remaining(self):
+        return max(0.0, self.end - time.monotonic())
+
+    def passed(self):
+        return time.monotonic() >= self.end
+
+
+class TcpPeer:
+    """One raw TCP client. `transcript` holds every text received so far; `cursor` marks how far
+    `expect` has consumed it."""
+
+    def __init__(self, port, host=LOOPBACK, connect_within=DEFAULT_WITHIN, label=None):
+        self.label = label or 'client'
+        self.sock = socket.create_connection((host, port), timeout=connect_within)
+        self.sock.settimeout(None)
+        self._decoder = codecs.getincrementaldecoder('utf-8')(errors='replace')
+        self.transcript = ''
+        self.boundaries = [0]        # transcript offsets where a recv() started
+        self.cursor = 0
+        self.eof = False
+        self.error = None
+
+    # -- sending -----------------------------------------------------------------------------------
+
+    def send(self, text):
+        self.send_bytes(text.encode('utf-8') if isinstance(text, str) else text)
+
+    def send_bytes(self, data):
+        self.sock.sendall(data)
+
+    # -- receiving ---------------------------------------------------------------------------------
+
+    def _pump(self, timeout):
+        """Read once, waiting at most `timeout`. Returns False once the connection is over."""
+        if self.eof:
+            return False
+        self.sock.settimeout(max(timeout, 0.001))
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            return True
+        except OSError as error:
+            self.error, self.eof = error, True
+            return False
+        if not data:
+            self.eof = True
+            self.transcript += self._decoder.decode(b'', final=True)
+            return False
+        if len(self.transcript) not in self.boundaries:
+            self.boundaries.append(len(self.transcript))
+        self.transcript += self._decoder.decode(data)
+        return True
+
+    def pending(self):
+        """What was received after the cursor."""
+        return self.transcript[self.cursor:]
+
+    def _find(self, text, exact):
+        start = self.cursor
+        while True:
+            at = self.transcript.find(text, start)
+            if at < 0:
+                return None
+            end = at + len(text)
+            if not exact:
+                return at, end
+            at_boundary = at == self.cursor or at in self.boundaries
+            rest = self.transcript[end:]
+            next_boundary = min((b for b in self.boundaries if b > at), default=len(self.transcript))
+            ends_cleanly = end == len(self.transcript) or end == next_boundary or _NEXT_MESSAGE.match(rest)
+            if at_boundary and ends_cleanly:
+                return at, end
+            start = at + 1
+
+    def expect(self, text, within=DEFAULT_WITHIN, exact=True):
+        """Wait until `text` arrives as a whole message (or, with exact=False, anywhere in the stream);
+        consume through it and return it. Raise PeerError saying what was received instead."""
+        deadline = Deadline(within)
+        while True:
+            found = self._find(text, exact)
+            if found:
+                self.cursor = found[1]
+                return text
+            if deadline.passed() or not self._pump(deadline.remaining()):
+                found = self._find(text, exact)
+                if found:
+                    self.cursor = found[1]
+                    return text
+                raise PeerError(self._missing(text, within))
+
+    def expect_any(self, texts, within=DEFAULT_WITHIN):
+        """Wait for the first of several acceptable texts; return the one seen."""
+        deadline = Deadline(within)
+        while True:
+            hits = [(found[0], found[1], t) for t in texts for found in [self._find(t, True)] if found]
+            if hits:
+                at, end, text = min(hits)
+                self.cursor = end
+                return text
+            if deadline.passed() or not self._pump(deadline.remaining()):
+                if not any(self._find(t, True) for t in texts):
+                    raise PeerError(self._missing(' or '.join(map(repr, texts)), within))
+
+    def expect_silence(self, text, during=QUIET_WINDOW):
+        """Fail if `text` arrives (anywhere after the cursor) within `during` seconds."""
+        deadline = Deadline(during)
+        while not deadline.passed():
+            if self._find(text, False):
+                break
+            if not self._pump(deadline.remaining()):
+                break
+        found = self._find(text, False)
+        if found:
+            raise PeerError('{} received {} but must not have; it received: {}'.format(
+                self.label, show(text), show(self.pending())))
+
+    def read_for(self, seconds):
+        """Everything that arrives within `seconds` (a negative check's evidence)."""
+        deadline = Deadline(seconds)
+        while not deadline.passed() and self._pump(deadline.remaining()):
+            pass
+        return self.pending()
+
+    def wait_closed(self, within=DEFAULT_WITHIN):
+        """True when the server closed the connection within `within` seconds."""
+        deadline = Deadline(within)
+        while not deadline.passed():
+            if not self._pump(deadline.remaining()):
+                return True
+        return self.eof
+
+    def _missing(self, text, within):
+        state = ' (the connection was closed)' if self.eof else ''
+        return '{} expected {} within {:.1f}s; it received {}{}'.format(
+            self.label, show(text) if not text.startswith("'") else text, within,
+            show(self.pending()) if self.pending() else 'nothing', state)
+
+    # -- closing -----------------------------------------------------------------------------------
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def abort(self):
+        """Vanish without a word: close with RST, as a crashed client would."""
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b'\x01\x00\x00\x00\x00\x00\x00\x00')
+        except OSError:
+            pass
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def join_tcp(port, name, within=DEFAULT_WITHIN):
+    """Connect, send `name`, and wait for 'Welcome'. Returns the peer."""
+    peer = TcpPeer(port, label=name)
+    peer.send(name)
+    peer.expect('Welcome', within, exact=False)
+    return peer
+
+
+class UdpPeer:
+    """One raw UDP client. `datagrams` holds every datagram received (text), in order."""
+
+    def __init__(self, port, name=None, host=LOOPBACK):
+        self.server = (host, port)
+        self.name = name
+        self.label = name or 'client'
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((LOOPBACK, 0))
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        except OSError:
+            pass
+        self.address = self.sock.getsockname()
+        self.datagrams = []
+        self.cursor = 0
+
+    def send_raw(self, text):
+        data = text.encode('utf-8') if isinstance(text, str) else text
+        self.sock.sendto(data, self.server)
+
+    def say(self, text):
+        """Send '{name}:{text}', as the assignment's UDP client does."""
+        self.send_raw('{}:{}'.format(self.name, text))
+
+    def _pump(self, timeout):
+        self.sock.settimeout(max(timeout, 0.001))
+        try:
+            data, source = self.sock.recvfrom(65536)
+        except socket.timeout:
+            return
+        except OSError:
+            return
+        if source[1] == self.server[1]:
+            self.datagrams.append(data.decode('utf-8', errors='replace'))
+
+    def expect(self, text, within=DEFAULT_WITHIN, exact=True):
+        """Wait for a datagram equal to `text` (or containing it); consume through it."""
+        deadline = Deadline(within)
+        while True:
+            for index in range(self.cursor, len(self.datagrams)):
+                got = self.datagrams[index]
+                if got == text or (not exact and text in got):
+                    self.cursor = index + 1
+                    return got
+            if deadline.passed():
+                raise PeerError('{} expected the datagram {} within {:.1f}s; it received {}'.format(
+                    self.label, show(text), within, show(self.datagrams[self.cursor:]) if
+                    self.datagrams[self.cursor:] else 'nothing'))
+            self._pump(deadline.remaining())
+
+    def expect_any(self, texts, within=DEFAULT_WITHIN):
+        deadline = Deadline(within)
+        while True:
+            for index in range(self.cursor, len(self.datagrams)):
+                if self.datagrams[index] in texts:
+                    self.cursor = index + 1
+                    return self.datagrams[index]
+            if deadline.passed():
+                raise PeerError('{} expected one of {} within {:.1f}s; it received {}'.format(
+                    self.label, show(list(texts)), within, show(self.datagrams[self.cursor:])))
+            self._pump(deadline.remaining())
+
+    def expect_silence(self, text, during=QUIET_WINDOW, exact=False):
+        deadline = Deadline(during)
+        while not deadline.passed():
+            self._pump(deadline.remaining())
+        for got in self.datagrams[self.cursor:]:
+            if got == text or (not exact and text in got):
+                raise PeerError('{} received {} but must not have; it received: {}'.format(
+                    self.label, show(text), show(self.datagrams[self.cursor:])))
+
+    def read_for(self, seconds):
+        deadline = Deadline(seconds)
+        while not deadline.passed():
+            self._pump(deadline.remaining())
+        return self.datagrams[self.cursor:]
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def join_udp(port, name, within=DEFAULT_WITHIN):
+    """Send '{name}:join' and wait for 'Welcome'. Returns the peer."""
+    peer = UdpPeer(port, name)
+    peer.say('join')
+    peer.expect('Welcome', within, exact=False)
+    return peer
