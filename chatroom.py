@@ -251,9 +251,11 @@ class ServerTCP:
         with self._lock:
             taken = name in self.clients.values()
             if not taken:
-                outbox.push(WELCOME.encode())
+                # Registered before 'Welcome' goes out: a client that has been welcomed is counted and
+                # hears every later broadcast. (The lock keeps broadcasts from reaching it before 'Welcome'.)
                 self.clients[client_socket] = name
                 self._outboxes[client_socket] = outbox
+                outbox.push(WELCOME.encode())
         if taken:
             outbox.push(NAME_TAKEN.encode())
             outbox.flush_until(time.monotonic() + 1.0)
@@ -329,9 +331,9 @@ class ServerTCP:
             self.broadcast(client_socket, message)
         if self.handle_event.is_set():
             return
-        if client_socket in self.clients:
-            self.broadcast(client_socket, EXIT)
-            self.close_client(client_socket)
+        # Removed first, announced after: whoever hears 'User x left' can take the name x at once, and
+        # a client dropped concurrently (see _drop) is announced once, never as 'User  left'.
+        self._drop(client_socket)
 
     def run(self):
         try:
@@ -392,7 +394,7 @@ class ServerTCP:
         flusher.watch(outbox)
 
     def _drop(self, client_socket):
-        """A client whose backlog overflowed or whose socket failed: it leaves, as if it said 'exit'."""
+        """A client that said 'exit', vanished or overflowed its backlog leaves: removed, then announced."""
         name = self.clients.get(client_socket)
         if name is not None and self.close_client(client_socket):
             self._send_to_all('User {} left'.format(name).encode(), exclude=client_socket)
