@@ -2,7 +2,10 @@
 
 TCP in this protocol has no framing: one recv() may hold several messages, or part of one. A TCP peer
 therefore keeps everything it received as one transcript plus the offsets where each recv() started, and
-looks for expected texts in it with a deadline. Every wait has a deadline; nothing here sleeps.
+looks for expected texts in it with a deadline. Every wait has a deadline; nothing here sleeps, except
+`wait_until`, which polls a condition that no message announces (a server's client count, say).
+
+`TcpListener` and `UdpListener` are the other side: fake servers that a client under test connects to.
 """
 
 import codecs
@@ -40,13 +43,38 @@ class Deadline:
         return time.monotonic() >= self.end
 
 
+def wait_until(predicate, within=DEFAULT_WITHIN, what=None, interval=0.005):
+    """Poll `predicate` until it returns something true; return that. Raise PeerError after `within`
+    seconds, naming `what` was awaited. Only for state no message announces: wait for messages instead."""
+    deadline = Deadline(within)
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if deadline.passed():
+            raise PeerError('{} did not happen within {:.1f}s'.format(
+                what or 'the awaited condition', within))
+        time.sleep(min(interval, deadline.remaining()))
+
+
 class TcpPeer:
     """One raw TCP client. `transcript` holds every text received so far; `cursor` marks how far
     `expect` has consumed it."""
 
     def __init__(self, port, host=LOOPBACK, connect_within=DEFAULT_WITHIN, label=None):
-        self.label = label or 'client'
-        self.sock = socket.create_connection((host, port), timeout=connect_within)
+        self._attach(socket.create_connection((host, port), timeout=connect_within), label or 'client')
+
+    @classmethod
+    def adopt(cls, sock, label=None):
+        """Wrap a socket that is already connected (say, one a fake server accepted), to read it the
+        same way."""
+        peer = cls.__new__(cls)
+        peer._attach(sock, label or 'peer')
+        return peer
+
+    def _attach(self, sock, label):
+        self.label = label
+        self.sock = sock
         self.sock.settimeout(None)
         self._decoder = codecs.getincrementaldecoder('utf-8')(errors='replace')
         self.transcript = ''
@@ -99,11 +127,11 @@ class TcpPeer:
             end = at + len(text)
             if not exact:
                 return at, end
-            at_boundary = at == self.cursor or at in self.boundaries
+            # Where a message starts is not checked: after a fused message, any text can precede it.
             rest = self.transcript[end:]
             next_boundary = min((b for b in self.boundaries if b > at), default=len(self.transcript))
             ends_cleanly = end == len(self.transcript) or end == next_boundary or _NEXT_MESSAGE.match(rest)
-            if at_boundary and ends_cleanly:
+            if ends_cleanly:
                 return at, end
             start = at + 1
 
@@ -193,9 +221,9 @@ class TcpPeer:
         self.close()
 
 
-def join_tcp(port, name, within=DEFAULT_WITHIN):
+def join_tcp(port, name, within=DEFAULT_WITHIN, host=LOOPBACK):
     """Connect, send `name`, and wait for 'Welcome'. Returns the peer."""
-    peer = TcpPeer(port, label=name)
+    peer = TcpPeer(port, host=host, label=name)
     peer.send(name)
     peer.expect('Welcome', within, exact=False)
     return peer
@@ -289,9 +317,113 @@ class UdpPeer:
         self.close()
 
 
-def join_udp(port, name, within=DEFAULT_WITHIN):
+def join_udp(port, name, within=DEFAULT_WITHIN, host=LOOPBACK):
     """Send '{name}:join' and wait for 'Welcome'. Returns the peer."""
-    peer = UdpPeer(port, name)
+    peer = UdpPeer(port, name, host=host)
     peer.say('join')
     peer.expect('Welcome', within, exact=False)
     return peer
+
+
+def refuses_connections(port, host=LOOPBACK, within=DEFAULT_WITHIN):
+    """True when connecting to (host, port) is refused: nothing listens there any more."""
+    try:
+        probe = socket.create_connection((host, port), timeout=within)
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+    probe.close()
+    return False
+
+
+class TcpListener:
+    """A fake TCP server: listens on an ephemeral port; `accept` hands each connection over as a
+    TcpPeer, so that what a client under test sends is read with the same deadlines."""
+
+    def __init__(self, host=LOOPBACK, backlog=16):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind((host, 0))
+        self.sock.listen(backlog)
+        self.address = self.sock.getsockname()
+        self.port = self.address[1]
+        self.accepted = []
+
+    def accept(self, within=DEFAULT_WITHIN, label=None):
+        """The next connection as a TcpPeer; raise PeerError if none came within `within` seconds."""
+        self.sock.settimeout(max(within, 0.001))
+        try:
+            conn, _ = self.sock.accept()
+        except socket.timeout:
+            raise PeerError('no client connected to port {} within {:.1f}s'.format(self.port, within))
+        peer = TcpPeer.adopt(conn, label or 'connection {}'.format(len(self.accepted) + 1))
+        self.accepted.append(peer)
+        return peer
+
+    def close(self):
+        for peer in self.accepted:
+            peer.close()
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class UdpListener:
+    """A fake UDP server: `datagrams` holds every (text, source address) received, in order."""
+
+    def __init__(self, host=LOOPBACK):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((host, 0))
+        self.address = self.sock.getsockname()
+        self.port = self.address[1]
+        self.datagrams = []
+        self.cursor = 0
+
+    def send_to(self, text, address):
+        self.sock.sendto(text.encode('utf-8') if isinstance(text, str) else text, address)
+
+    def _pump(self, timeout):
+        self.sock.settimeout(max(timeout, 0.001))
+        try:
+            data, source = self.sock.recvfrom(65536)
+        except (socket.timeout, OSError):
+            return
+        self.datagrams.append((data.decode('utf-8', errors='replace'), source))
+
+    def expect(self, text, within=DEFAULT_WITHIN):
+        """Wait for a datagram equal to `text`; consume through it and return its source address."""
+        deadline = Deadline(within)
+        while True:
+            for index in range(self.cursor, len(self.datagrams)):
+                got, source = self.datagrams[index]
+                if got == text:
+                    self.cursor = index + 1
+                    return source
+            if deadline.passed():
+                seen = [got for got, _ in self.datagrams[self.cursor:]]
+                raise PeerError('the fake server expected the datagram {} within {:.1f}s; it received {}'
+                                .format(show(text), within, show(seen) if seen else 'nothing'))
+            self._pump(deadline.remaining())
+
+    def read_for(self, seconds):
+        """The texts of every datagram not yet consumed, after listening for `seconds`."""
+        deadline = Deadline(seconds)
+        while not deadline.passed():
+            self._pump(deadline.remaining())
+        return [got for got, _ in self.datagrams[self.cursor:]]
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,19 +1,167 @@
-"""pytest plugin: `--submission PATH` chooses the chatroom.py that the conformance checks judge."""
+"""pytest plugin of the conformance suite.
 
+- `--submission PATH` chooses the chatroom.py to judge (default: the bundled reference). Given with no
+  test paths, it runs the conformance checks (harness/checks) instead of the project's own tests.
+- Dependencies: a check whose prerequisite did not pass is skipped, saying which one and why.
+- Each check's outcome, score, failure message, hint and leniency notes are collected into a RunResult;
+  `--gradescope FILE` and `--results-json FILE` write it out. JUnit comes from pytest's --junitxml.
+"""
+
+import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
+from . import leniency
+from .catalog import GROUPS, CheckInfo, info_of, with_overrides
+from .report.gradescope import gradescope
+from .results import FAILED, PASSED, SKIPPED, CheckResult, RunResult, write_json
+from .runner import AgentError
+
 REFERENCE = Path(__file__).resolve().parent.parent / 'chatroom.py'
+CHECKS_DIR = Path(__file__).resolve().parent / 'checks'
 
 
 def pytest_addoption(parser):
     group = parser.getgroup('chatroom-check')
     group.addoption('--submission', metavar='PATH', default=None,
                     help='the chatroom.py to judge (default: the bundled reference)')
+    group.addoption('--gradescope', metavar='FILE', default=None, help='write Gradescope results.json here')
+    group.addoption('--results-json', metavar='FILE', default=None, help='write a JSON summary here')
+    group.addoption('--check-config', metavar='TOML', default=None,
+                    help='override weights and visibility of checks or groups')
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'chatroom_check(info): a conformance check and its metadata')
+    if config.getoption('submission') and not config.args_source == pytest.Config.ArgsSource.ARGS:
+        config.args = [str(CHECKS_DIR)]
+    if not config.pluginmanager.has_plugin('chatroom-collector'):
+        config.pluginmanager.register(Collector(config), 'chatroom-collector')
 
 
 @pytest.fixture(scope='session')
 def submission_path(pytestconfig):
     chosen = pytestconfig.getoption('submission')
     return Path(chosen).resolve() if chosen else REFERENCE
+
+
+@pytest.fixture
+def credit(request):
+    """credit(fraction): this check earns only `fraction` of its weight even though it passes."""
+    def give(fraction):
+        request.node.user_properties.append(('credit', float(fraction)))
+    return give
+
+
+def load_overrides(path):
+    if not path:
+        return {}
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib
+    with open(path, 'rb') as source:
+        data = tomllib.load(source)
+    return data.get('checks', data)
+
+
+class Collector:
+    """Turns pytest's reports into a RunResult."""
+
+    def __init__(self, config):
+        self.config = config
+        self.run = RunResult(submission=str(config.getoption('submission') or REFERENCE))
+        self.outcomes = {}            # check id -> status, for dependencies
+        self.started = time.monotonic()
+        self.overrides = load_overrides(config.getoption('check_config'))
+        self.infos = {}               # nodeid -> CheckInfo (after overrides)
+
+    def info(self, item):
+        info = info_of(item)
+        return with_overrides(info, self.overrides) if info else None
+
+    def pytest_collection_modifyitems(self, items):
+        # Prerequisites run first: the structure checks, then each class in the catalog's order.
+        def rank(item):
+            info = info_of(item)
+            return GROUPS.index(info.group) if info and info.group in GROUPS else len(GROUPS)
+        items.sort(key=rank)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        leniency.begin_check()
+        info = self.info(item)
+        if info is None:
+            return
+        self.infos[item.nodeid] = info
+        for needed in info.depends:
+            status = self.outcomes.get(needed)
+            if status is not None and status != PASSED:
+                pytest.skip('skipped: it needs "{}", which {}'.format(needed, status))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if call.when == 'call' or (call.when == 'setup' and report.outcome != 'passed'):
+            report.user_properties.append(('notes', leniency.notes()))
+            if call.excinfo is not None and not call.excinfo.errisinstance(pytest.skip.Exception):
+                report.user_properties.append(('message', failure_message(call.excinfo)))
+        info = self.infos.get(item.nodeid)
+        if info is not None:      # a plain dict, so that pytest-xdist can ship it between processes
+            report.user_properties.append(('check_info', asdict(info)))
+
+    def pytest_runtest_logreport(self, report):
+        props = dict(report.user_properties)
+        if props.get('check_info') is None:
+            return
+        info = CheckInfo(**props['check_info'])
+        if report.when == 'call' or (report.when == 'setup' and report.outcome != 'passed') or (
+                report.when == 'teardown' and report.outcome == 'failed'):
+            status = {'passed': PASSED, 'failed': FAILED, 'skipped': SKIPPED}[report.outcome]
+            if report.when == 'teardown':
+                if self.outcomes.get(info.id) != PASSED:
+                    return            # the failure of the call is the one to show
+                self.run.checks = [c for c in self.run.checks if c.id != info.id]
+            message = props.get('message', '')
+            if status == SKIPPED:
+                message = skip_reason(report)
+            fraction = props.get('credit', 1.0) if status == PASSED else 0.0
+            self.outcomes[info.id] = status
+            self.run.checks.append(CheckResult(
+                id=info.id, description=info.description, group=info.group, tags=list(info.tags),
+                spec=info.spec, weight=info.weight, visibility=info.visibility, status=status,
+                score=round(info.weight * fraction, 2), message=message,
+                hint=info.hint if status != PASSED or fraction < 1 else '',
+                notes=props.get('notes', []), duration=round(report.duration, 3), nodeid=report.nodeid))
+
+    def pytest_sessionfinish(self, session):
+        self.run.execution_time = time.monotonic() - self.started
+        path = self.config.getoption('gradescope')
+        if path:
+            write_json(path, gradescope(self.run))
+        path = self.config.getoption('results_json')
+        if path:
+            write_json(path, self.run.to_dict())
+
+
+def failure_message(excinfo):
+    error = excinfo.value
+    if isinstance(error, (AssertionError, AgentError)):
+        text = str(error).strip()
+        return text.split('\nassert ')[0] if text else 'the expectation was not met'
+    if excinfo.typename == 'Failed':
+        text = str(error)
+        if text.startswith('Timeout'):
+            return 'the check ran out of time ({}): the submission did not respond'.format(text.split()[1])
+        return text
+    return 'the check stopped on {}: {}'.format(excinfo.typename, error)
+
+
+def skip_reason(report):
+    if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        reason = report.longrepr[2]
+        return reason[len('Skipped: '):] if reason.startswith('Skipped: ') else reason
+    return str(report.longrepr or '')

@@ -1,0 +1,147 @@
+"""Checks of the file's shape: it imports cleanly and has the classes, methods and instance variables the
+assignment names (sections 2, 3, 4 and 5)."""
+
+import pytest
+
+from harness.catalog import check
+from harness.runner import Agent, SubmissionProblem, start_server
+
+SPEC_METHODS = {
+    'ServerTCP': {'__init__': ['self', 'server_port'], 'accept_client': ['self'],
+                  'close_client': ['self', 'client_socket'],
+                  'broadcast': ['self', 'client_socket_sent', 'message'], 'shutdown': ['self'],
+                  'get_clients_number': ['self'], 'handle_client': ['self', 'client_socket'],
+                  'run': ['self']},
+    'ClientTCP': {'__init__': ['self', 'client_name', 'server_port'], 'connect_server': ['self'],
+                  'send': ['self', 'text'], 'receive': ['self'], 'run': ['self']},
+    'ServerUDP': {'__init__': ['self', 'server_port'], 'accept_client': ['self', 'client_addr', 'message'],
+                  'close_client': ['self', 'client_addr'], 'broadcast': ['self'], 'shutdown': ['self'],
+                  'get_clients_number': ['self'], 'run': ['self']},
+    'ClientUDP': {'__init__': ['self', 'client_name', 'server_port'], 'connect_server': ['self'],
+                  'send': ['self', 'text'], 'receive': ['self'], 'run': ['self']},
+}
+
+
+@check('structure.imports', weight=2, spec='2 Important notes (1)', tags=['structure'],
+       hint='Keep code that starts servers, reads input or loops under `if __name__ == "__main__":`.')
+def test_imports_cleanly(submission_path):
+    """chatroom.py imports quickly, without starting threads or opening sockets."""
+    with Agent(submission_path) as agent:
+        try:
+            found = agent.import_submission()
+        except SubmissionProblem as problem:
+            pytest.fail(str(problem) + ('\n' + problem.detail if problem.detail else ''), pytrace=False)
+    side_effects = []
+    if found['new_threads']:
+        side_effects.append('started threads {}'.format(found['new_threads']))
+    if found['new_sockets']:
+        side_effects.append('opened {} socket(s)'.format(found['new_sockets']))
+    assert not side_effects, 'importing chatroom.py ' + ' and '.join(side_effects)
+
+
+@check('structure.classes', weight=4, spec='5 Attachments (1)', tags=['structure'],
+       depends=['structure.imports'],
+       hint='Use exactly the class names, method names and parameter names of the assignment\'s skeleton.')
+def test_classes_and_methods(agent):
+    """The four classes exist with the assignment's methods and parameter names."""
+    found = agent.request('inspect')
+    problems = []
+    for cls, methods in SPEC_METHODS.items():
+        if found.get(cls) is None:
+            problems.append('class {} is missing'.format(cls))
+            continue
+        for method, params in methods.items():
+            seen = found[cls].get(method, 'missing')
+            if seen == 'missing':
+                problems.append('{}.{} is missing'.format(cls, method))
+            elif seen is not None and seen != params:
+                problems.append('{}.{}({}) should be {}.{}({})'.format(
+                    cls, method, ', '.join(seen), cls, method, ', '.join(params)))
+    assert not problems, '; '.join(problems)
+
+
+def _attribute_problems(agent, obj, expected):
+    problems = []
+    for name, kind in expected.items():
+        try:
+            state = agent.get(obj, name)
+        except Exception as error:
+            problems.append('{} is missing ({})'.format(name, error))
+            continue
+        problem = kind(state)
+        if problem:
+            problems.append('{} {}'.format(name, problem))
+    return problems
+
+
+def is_event_cleared(state):
+    if state['type'] != 'Event':
+        return 'should be a threading.Event, is a {}'.format(state['type'])
+    if state['is_set']:
+        return 'should start cleared (set means stop), but is set'
+    return None
+
+
+def is_empty(kind):
+    def check_state(state):
+        if state['type'] != kind:
+            return 'should be a {}, is a {}'.format(kind, state['type'])
+        if state.get('len'):
+            return 'should start empty, holds {}'.format(state['repr'])
+        return None
+    return check_state
+
+
+def is_bound_socket(kind, listening):
+    def check_state(state):
+        if state['type'] != 'socket':
+            return 'should be a socket, is a {}'.format(state['type'])
+        if state.get('closed'):
+            return 'is closed'
+        if state.get('kind') != kind:
+            return 'should be a {} socket, is {}'.format(kind, state.get('kind'))
+        if not state.get('sockname') or not state['sockname'][1]:
+            return 'is not bound to a port'
+        if listening and not state.get('listening'):
+            return 'is bound but not listening after __init__'
+        return None
+    return check_state
+
+
+def equals_port(port):
+    def check_state(state):
+        if state.get('value') != port:
+            return 'should be the port the server listens on ({}), is {}'.format(port, state['repr'])
+        return None
+    return check_state
+
+
+@check('structure.server_tcp_attributes', weight=3, spec='3 ServerTCP.__init__', tags=['structure'],
+       depends=['structure.classes'],
+       hint='__init__ binds and listens, and creates clients = {}, run_event and handle_event (cleared).')
+def test_server_tcp_attributes(agent):
+    """ServerTCP.__init__ sets server_port, a listening server_socket, clients, run_event, handle_event."""
+    port, _ = start_server(agent, 'ServerTCP')
+    problems = _attribute_problems(agent, 'server', {
+        'server_port': equals_port(port),
+        'server_socket': is_bound_socket('SOCK_STREAM', listening=True),
+        'clients': is_empty('dict'),
+        'run_event': is_event_cleared,
+        'handle_event': is_event_cleared,
+    })
+    assert not problems, '; '.join(problems)
+
+
+@check('structure.server_udp_attributes', weight=3, spec='4 ServerUDP.__init__', tags=['structure'],
+       depends=['structure.classes'],
+       hint='__init__ binds a UDP socket and creates clients = {} and messages = [].')
+def test_server_udp_attributes(agent):
+    """ServerUDP.__init__ sets server_port, a bound UDP server_socket, clients and messages."""
+    port, _ = start_server(agent, 'ServerUDP')
+    problems = _attribute_problems(agent, 'server', {
+        'server_port': equals_port(port),
+        'server_socket': is_bound_socket('SOCK_DGRAM', listening=False),
+        'clients': is_empty('dict'),
+        'messages': is_empty('list'),
+    })
+    assert not problems, '; '.join(problems)

@@ -1,0 +1,100 @@
+"""Every leniency the harness grants, in one place (the reasons: ../shared/spec/judgement-calls.md).
+
+A check that accepts a reading the text allows but does not state calls one of these functions; each use
+is noted, and the report shows the note beside the check, so a submission that passes only thanks to a
+leniency is told so.
+"""
+
+from . import peers
+
+_notes = []
+
+
+def begin_check():
+    _notes.clear()
+
+
+def notes():
+    return list(dict.fromkeys(_notes))
+
+
+def note(text):
+    _notes.append(text)
+
+
+# -- greetings ------------------------------------------------------------------------------------------
+
+def expect_welcome_tcp(peer, within=peers.DEFAULT_WITHIN):
+    """The client side only requires that the reply *contains* 'Welcome'."""
+    try:
+        peer.expect('Welcome', within)
+        return
+    except peers.PeerError:
+        if 'Welcome' not in peer.pending():
+            raise
+    greeting = peer.pending()
+    peer.expect('Welcome', 0, exact=False)
+    note('greeting {} accepted: the assignment only requires that the reply contains \'Welcome\''.format(
+        peers.show(greeting.strip()[:60])))
+
+
+def expect_welcome_udp(peer, within=peers.DEFAULT_WITHIN):
+    got = peer.expect('Welcome', within, exact=False)
+    if got != 'Welcome':
+        note('greeting {} accepted: the assignment only requires that the reply contains \'Welcome\''.format(
+            peers.show(got[:60])))
+
+
+# -- UDP chat relay -------------------------------------------------------------------------------------
+
+def udp_chat_texts(name, text):
+    """What a UDP server may relay for `text` from `name`: the TCP format, or the datagram as received."""
+    return ('{}: {}'.format(name, text), '{}:{}'.format(name, text))
+
+
+def expect_udp_chat(peer, name, text, within=peers.DEFAULT_WITHIN):
+    preferred, as_received = udp_chat_texts(name, text)
+    got = peer.expect_any((preferred, as_received), within)
+    if got == as_received:
+        note('UDP chat relayed as received ({}) rather than in the TCP format ({}): accepted'.format(
+            peers.show(as_received), peers.show(preferred)))
+    return got
+
+
+def expect_udp_shutdown(peer, other_names, within=peers.DEFAULT_WITHIN):
+    """Wait for 'server-shutdown'. Before it, a UDP server may announce the others' departures: the text
+    allows shutdown() to call close_client(), which broadcasts 'User x left'."""
+    departures = tuple('User {} left'.format(name) for name in other_names)
+    while peer.expect_any(('server-shutdown',) + departures, within) != 'server-shutdown':
+        note("'User x left' sent during shutdown, before 'server-shutdown': accepted (shutdown may call "
+             "close_client)")
+
+
+# -- stopping -------------------------------------------------------------------------------------------
+
+RUN_STOP_WITHIN = 2.0
+RUN_STOP_PARTIAL_CREDIT = 0.5
+
+
+def run_returned_after_extra_connection():
+    note('run() returned only after one more connection arrived: accept() blocks without a timeout; '
+         'partial credit (the assignment\'s note 8: use select with a timeout)')
+    return RUN_STOP_PARTIAL_CREDIT
+
+
+def client_ended_by(how):
+    if how in ('EOFError', 'SystemExit'):
+        note('run() ended by raising {} at the end of input: counted as ended'.format(how))
+
+
+# -- messages list ----------------------------------------------------------------------------------------
+
+def messages_text_matches(stored, name, text):
+    """`messages` may hold the chat text raw or formatted."""
+    accepted = (text,) + udp_chat_texts(name, text)
+    if stored in accepted[1:]:
+        return True
+    if stored == text:
+        note('messages holds the raw chat text {} (not formatted): accepted'.format(peers.show(text)))
+        return True
+    return False

@@ -1,0 +1,1 @@
+"""Renderers: each turns RunResults into one output format."""

@@ -1,0 +1,80 @@
+"""The outcome of judging one submission, independent of how it is shown. Renderers (terminal, HTML,
+Gradescope, JSON, CSV) all read these objects."""
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import List, Optional
+
+PASSED, FAILED, SKIPPED = 'passed', 'failed', 'skipped'
+
+
+@dataclass
+class CheckResult:
+    id: str
+    description: str
+    group: str
+    tags: List[str]
+    spec: str
+    weight: float
+    visibility: str
+    status: str
+    score: float
+    message: str = ''
+    hint: str = ''
+    notes: List[str] = field(default_factory=list)
+    duration: float = 0.0
+    nodeid: str = ''
+
+    @property
+    def lenient(self):
+        return bool(self.notes)
+
+
+@dataclass
+class RunResult:
+    submission: str
+    checks: List[CheckResult] = field(default_factory=list)
+    problem: Optional[str] = None        # the submission could not be judged at all (one line)
+    execution_time: float = 0.0
+
+    @property
+    def score(self):
+        return round(sum(c.score for c in self.checks), 2)
+
+    @property
+    def max_score(self):
+        return round(sum(c.weight for c in self.checks), 2)
+
+    @property
+    def full_marks(self):
+        return self.problem is None and bool(self.checks) and all(
+            c.status == PASSED and c.score >= c.weight for c in self.checks)
+
+    def groups(self):
+        """(group, [checks]) in first-seen order."""
+        order = {}
+        for result in self.checks:
+            order.setdefault(result.group, []).append(result)
+        return list(order.items())
+
+    def to_dict(self):
+        return {'submission': self.submission, 'score': self.score, 'max_score': self.max_score,
+                'full_marks': self.full_marks, 'problem': self.problem,
+                'execution_time': round(self.execution_time, 3),
+                'groups': {group: {'score': round(sum(c.score for c in checks), 2),
+                                   'max_score': round(sum(c.weight for c in checks), 2)}
+                           for group, checks in self.groups()},
+                'checks': [asdict(c) for c in self.checks]}
+
+    @classmethod
+    def from_dict(cls, data):
+        run = cls(submission=data['submission'], problem=data.get('problem'),
+                  execution_time=data.get('execution_time', 0.0))
+        run.checks = [CheckResult(**c) for c in data.get('checks', [])]
+        return run
+
+
+def write_json(path, data):
+    with open(path, 'w', encoding='utf-8') as out:
+        json.dump(data, out, indent=2)
+        out.write('\n')

@@ -1,0 +1,542 @@
+"""Play a scenario (a sequence of model actions) against a live chatroom server through fake peers, check
+every step against harness.model, and render a failing scenario as steps a student can replay by hand.
+
+    failure = run_scenario('tcp', port, actions, get_count=server.get_clients_number)
+    if failure is not None:
+        print(render_replay(actions, failure))
+
+For step-by-step use (a hypothesis RuleBasedStateMachine), `ScenarioDriver(protocol, port, ...)` has
+`step(action) -> Optional[Failure]`, `finish()` and `close()`. The driver knows nothing about how the server
+was started: it needs the port on 127.0.0.1 and, optionally, a callable returning get_clients_number().
+
+How a step is checked
+- The acting peer's reply ('Welcome' by containment, a leniency; 'Name already taken' exactly) and every
+  delivery the model names are read as the *next* message at that peer, with a deadline (`within`). TCP has
+  no framing: a peer's bytes are one transcript and a text matches at the read position when it ends at a
+  recv() boundary, at the end of what arrived, or where another message plausibly starts (peers'
+  coalescing rule). Anything else at the read position fails at once, so a wrong text costs no deadline.
+- Then one short quiet window (`quiet`) shared by all live peers, after the positive deliveries proved the
+  server handled the step: whatever a wrong server sends in the same step (an echo to the sender, a joined
+  line to the joiner, a second 'left') is on its way by then. Every live peer must have nothing unread.
+  A UDP disconnect tells the server nothing, so it gets no window. `finish()` waits one longer window.
+- get_clients_number() (if given) is polled until it equals the model's count, with a deadline, and read
+  once more after the quiet window.
+
+Pacing (the only fixed waits; never used to wait for a message)
+A TCP server without framing takes one recv() as one message. If a connection sends twice before the server
+read the first, both land in one recv() and a correct server sees 'hihello': the harness's haste, not the
+student's bug. And a server handles each connection in its own thread, so an action nobody has seen the
+server handle may still be in flight when the next peer acts. So after a TCP step with no observable effect
+(a chat, leave or disconnect while nobody else is joined, and no count change seen), the next action waits
+until TCP_SEND_GAP has passed since that step was sent. UDP needs no gap: one server socket receives the
+datagrams in the order they were sent, and each datagram is one message.
+"""
+
+import select
+import time
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence
+
+from harness import model as m
+from harness.peers import _NEXT_MESSAGE, LOOPBACK, Deadline, TcpPeer, UdpPeer
+
+DEFAULT_WITHIN = 2.0
+QUIET = 0.05             # seconds every live peer must stay quiet after a step's deliveries arrived
+FINAL_QUIET = 0.2        # the same after the last step, when nothing later could reveal a stray message
+TCP_SEND_GAP = 0.1       # see "Pacing" above
+COUNT_GRACE = 0.5        # how long the count may lag behind the deliveries that showed the step happened
+COUNT_POLL = 0.005       # seconds between reads of get_clients_number() while waiting for it to change
+MORE_FOR_REPORT = 0.05   # after a mismatch, how long to keep reading so the report shows the whole text
+
+# Where a greeting ends when other messages follow it in the same recv(): only unmistakable starts, since a
+# greeting ('Welcome alice', 'Welcome!') is free text.
+_AFTER_GREETING = __import__('re').compile(r'User |server-shutdown|Welcome|Name already taken')
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The first difference between a server and the model.
+
+    step_index   0-based index of the step after which the difference was seen
+    expected     what the model says, as shown to a student ("'Welcome'", "nothing", "2")
+    received     what was seen ("'Name already taken'", "nothing within 2.0s", "3")
+    description  one sentence naming who saw what
+    subject      who saw it: '' for the acting peer's reply, a peer's label, or 'get_clients_number()'
+    protocol     'tcp' or 'udp'
+    """
+    step_index: int
+    expected: str
+    received: str
+    description: str
+    subject: str = ''
+    protocol: Optional[str] = None
+
+    def __str__(self):
+        return 'step {}: {}'.format(self.step_index + 1, self.description)
+
+
+class ScenarioFailed(AssertionError):
+    """Raised by assert_scenario; the message is the replay."""
+
+    def __init__(self, failure, actions, protocol=None):
+        self.failure = failure
+        self.actions = list(actions)
+        super().__init__(render_replay(self.actions, failure, protocol))
+
+
+class _Mismatch(Exception):
+    def __init__(self, expected, received, description, subject=''):
+        super().__init__(description)
+        self.expected, self.received, self.description, self.subject = expected, received, description, subject
+
+
+def quote(text):
+    return repr(text)
+
+
+def _alternatives(texts):
+    return ' or '.join(quote(t) for t in texts)
+
+
+class ScenarioDriver:
+    """Plays actions one at a time against a live server and checks each against the model."""
+
+    def __init__(self, protocol, port, get_count=None, within=DEFAULT_WITHIN, quiet=QUIET,
+                 final_quiet=FINAL_QUIET, host=LOOPBACK, notes=None):
+        self.model = m.Model(protocol)
+        self.protocol = protocol
+        self.port = port
+        self.host = host
+        self.get_count = get_count
+        self.within = within
+        self.quiet = quiet
+        self.final_quiet = final_quiet
+        self.notes = notes if notes is not None else []   # leniencies used, one line each
+        self.peers = {}            # model peer id -> TcpPeer | UdpPeer we still hold
+        self.actions = []          # type: List[m.Action]
+        self.failure = None        # type: Optional[Failure]
+        self._used_ports = set()   # UDP: local ports used so far, never reused within a scenario
+        self._spare = []           # UDP sockets bound but not used because their port was used before
+        self._unconfirmed_since = None
+
+    # -- public --------------------------------------------------------------------------------------
+
+    def step(self, action):
+        """Play `action` and check the outcome. Returns None or the Failure (also kept in .failure).
+        Raises model.InvalidAction, before any I/O, if the action is impossible in the model's state."""
+        if self.failure is not None:
+            raise RuntimeError('the scenario already failed at step {}'.format(self.failure.step_index + 1))
+        previous_count = self.model.count
+        outcome = self.model.apply(action)
+        self.actions.append(action)
+        try:
+            self._play(action, outcome, previous_count)
+        except _Mismatch as mismatch:
+            self.failure = Failure(len(self.actions) - 1, mismatch.expected, mismatch.received,
+                                   mismatch.description, mismatch.subject, self.protocol)
+        return self.failure
+
+    def finish(self):
+        """After the last step: one longer quiet window for stray messages, and the count once more."""
+        if self.failure is not None or not self.actions:
+            return self.failure
+        try:
+            self._settle(self.final_quiet)
+            for peer_id in self.model.live():
+                self._check_nothing_more(peer_id, final=True)
+            self._check_count(self.model.count, wait=False)
+        except _Mismatch as mismatch:
+            self.failure = Failure(len(self.actions) - 1, mismatch.expected, mismatch.received,
+                                   mismatch.description, mismatch.subject, self.protocol)
+        return self.failure
+
+    def close(self):
+        for peer in list(self.peers.values()) + self._spare:
+            try:
+                peer.close()
+            except OSError:
+                pass
+        self.peers.clear()
+        self._spare = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- one step ------------------------------------------------------------------------------------
+
+    def _play(self, action, outcome, previous_count):
+        self._pace()
+        sent_at = time.monotonic()
+        evidence = self._act(action)
+        if outcome.reply is not None:
+            self._expect_reply(action.peer, outcome.reply)
+            evidence = True
+            if outcome.actor_gone:                        # TCP: refused; the connection is over
+                self._drop(action.peer)
+        for peer_id in sorted(outcome.deliveries):
+            self._expect_next(peer_id, outcome.deliveries[peer_id])
+            evidence = True
+        if self._check_count(outcome.count, wait=True, evidence=evidence) and outcome.count != previous_count:
+            evidence = True
+        if isinstance(action, m.Leave) and self.protocol == 'tcp':
+            leaver = self.peers.pop(action.peer)
+            if not evidence and leaver.wait_closed(TCP_SEND_GAP):
+                evidence = True                           # the server closed it: it read 'exit'
+            leaver.close()
+        if outcome.told_server:
+            self._settle(self.quiet)
+        else:
+            self._drain_all()
+        for peer_id in self.model.live():
+            self._check_nothing_more(peer_id)
+        self._check_count(outcome.count, wait=False)
+        tcp_in_flight = self.protocol == 'tcp' and outcome.told_server and not evidence
+        self._unconfirmed_since = sent_at if tcp_in_flight else None
+
+    def _pace(self):
+        if self._unconfirmed_since is None:
+            return
+        remaining = TCP_SEND_GAP - (time.monotonic() - self._unconfirmed_since)
+        self._unconfirmed_since = None
+        if remaining > 0:
+            time.sleep(remaining)     # see "Pacing" in the module docstring: nothing observable to wait for
+
+    def _act(self, action):
+        """Send what the action sends. Returns True if sending already proved the server handled it."""
+        label = self.model.label(action.peer)
+        try:
+            if isinstance(action, m.Join):
+                peer = self.peers.get(action.peer) or self._new_peer(action.peer, action.name)
+                if self.protocol == 'tcp':
+                    peer.send(action.name)
+                else:
+                    peer.name = peer.label = action.name
+                    peer.say(m.JOIN)
+            elif isinstance(action, m.Chat):
+                self._send(self.peers[action.peer], action.text)
+            elif isinstance(action, m.Leave):
+                self._send(self.peers[action.peer], m.EXIT)
+                if self.protocol == 'udp':
+                    self._drop(action.peer)
+            else:                                        # Disconnect: close without a word
+                self._drain(self.peers[action.peer])     # unread bytes would turn the FIN into an RST
+                self._drop(action.peer)
+        except OSError as error:
+            raise _Mismatch('the message sent', 'an error: {}'.format(error),
+                            '{} could not send to the server: {}'.format(label, error), label)
+        return False
+
+    def _send(self, peer, text):
+        if self.protocol == 'tcp':
+            peer.send(text)
+        else:
+            peer.say(text)
+
+    def _new_peer(self, peer_id, name):
+        if self.protocol == 'tcp':
+            try:
+                peer = TcpPeer(self.port, host=self.host, connect_within=self.within, label=name)
+            except OSError as error:
+                raise _Mismatch('a connection', 'an error: {}'.format(error),
+                                'a new client could not connect to port {}: {}'.format(self.port, error), name)
+        else:
+            peer = UdpPeer(self.port, name, host=self.host)
+            for _ in range(50):
+                if peer.address[1] not in self._used_ports:
+                    break
+                # The port belonged to a client of this scenario that may still be a client of the server
+                # (a vanished UDP client is); reusing it would make the new peer that client.
+                self._spare.append(peer)
+                peer = UdpPeer(self.port, name, host=self.host)
+            self._used_ports.add(peer.address[1])
+        self.peers[peer_id] = peer
+        return peer
+
+    def _drop(self, peer_id):
+        peer = self.peers.pop(peer_id, None)
+        if peer is not None:
+            peer.close()
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def _expect_reply(self, peer_id, reply):
+        if reply == m.WELCOME:
+            self._expect_greeting(peer_id)
+        else:
+            self._expect_next(peer_id, (reply,), actor=True)
+
+    def _expect_greeting(self, peer_id):
+        """The spec's client accepts a reply that contains 'Welcome' (judgement-calls: lenient)."""
+        peer = self.peers[peer_id]
+        deadline = Deadline(self.within)
+        while True:
+            if self.protocol == 'tcp':
+                pending = peer.transcript[peer.cursor:]
+                at = pending.find(m.WELCOME)
+                if at >= 0:
+                    start = peer.cursor
+                    end = self._greeting_end(peer, start + at + len(m.WELCOME))
+                    greeting = peer.transcript[start:end]
+                    peer.cursor = end
+                    self._note_greeting(greeting)
+                    return
+                refused = pending.startswith(m.NAME_TAKEN)
+            else:
+                if peer.cursor < len(peer.datagrams):
+                    greeting = peer.datagrams[peer.cursor]
+                    if m.WELCOME in greeting:
+                        peer.cursor += 1
+                        self._note_greeting(greeting)
+                        return
+                    refused = True
+                else:
+                    refused = False
+            if refused or deadline.passed() or self._pump(peer, deadline.remaining()) is False:
+                got = self._unread(peer, more=refused)
+                raise _Mismatch(quote(m.WELCOME), got, 'the joining client expected {} and received {}'.format(
+                    quote(m.WELCOME), got))
+
+    def _greeting_end(self, peer, end):
+        later = [b for b in peer.boundaries if b > end]
+        limit = min(later) if later else len(peer.transcript)
+        found = _AFTER_GREETING.search(peer.transcript, end, limit)
+        return found.start() if found else limit
+
+    def _note_greeting(self, greeting):
+        if greeting != m.WELCOME:
+            self._note("greeting {} accepted: it contains 'Welcome', as the spec's client requires".format(
+                quote(greeting)))
+
+    def _expect_next(self, peer_id, texts, actor=False):
+        """The next message at the peer must be one of `texts`."""
+        peer = self.peers[peer_id]
+        label = '' if actor else self.model.label(peer_id)
+        who = 'the acting client' if actor else label
+        deadline = Deadline(self.within)
+        while True:
+            if self.protocol == 'tcp':
+                got, wrong = self._match_tcp(peer, texts)
+            else:
+                got, wrong = self._match_udp(peer, texts)
+            if got is not None:
+                if got != texts[0]:
+                    self._note('UDP chat relayed as {} (the datagram as received) accepted'.format(quote(got)))
+                return got
+            if wrong or deadline.passed() or self._pump(peer, deadline.remaining()) is False:
+                received = self._unread(peer, more=wrong)
+                raise _Mismatch(_alternatives(texts), received, '{} expected {} and received {}'.format(
+                    who, _alternatives(texts), received), label)
+
+    @staticmethod
+    def _match_tcp(peer, texts):
+        """(text matched and consumed, None) / (None, True) if what arrived cannot become a match /
+        (None, False) to wait for more."""
+        start = peer.cursor
+        pending = peer.transcript[start:]
+        for text in texts:
+            end = start + len(text)
+            if pending.startswith(text) and (
+                    end == len(peer.transcript) or end in peer.boundaries
+                    or _NEXT_MESSAGE.match(peer.transcript, end)):
+                peer.cursor = end
+                return text, False
+        could_grow = any(text.startswith(pending) and len(pending) < len(text) for text in texts)
+        return None, bool(pending) and not could_grow
+
+    @staticmethod
+    def _match_udp(peer, texts):
+        if peer.cursor < len(peer.datagrams):
+            got = peer.datagrams[peer.cursor]
+            if got in texts:
+                peer.cursor += 1
+                return got, False
+            return None, True
+        return None, False
+
+    def _unread(self, peer, more=False):
+        """What the peer received and nobody consumed, as a report shows it."""
+        if more:
+            peer.read_for(MORE_FOR_REPORT)
+        if self.protocol == 'tcp':
+            pending = peer.transcript[peer.cursor:]
+            closed = ' (the server closed the connection)' if peer.eof else ''
+            return (quote(pending) if pending else 'nothing within {:.1f}s'.format(self.within)) + closed
+        pending = peer.datagrams[peer.cursor:]
+        if not pending:
+            return 'nothing within {:.1f}s'.format(self.within)
+        return ', then '.join(quote(d) for d in pending)
+
+    def _check_nothing_more(self, peer_id, final=False):
+        peer = self.peers[peer_id]
+        label = self.model.label(peer_id)
+        if self.protocol == 'tcp':
+            pending = peer.transcript[peer.cursor:]
+            if pending:
+                raise _Mismatch('nothing more', quote(pending), '{} received {} but should have received '
+                                'nothing more{}'.format(label, quote(pending), ' by the end' if final else ''),
+                                label)
+            if peer.eof:
+                raise _Mismatch('the connection to stay open', 'the server closed it',
+                                'the server closed the connection of {}, a client that should still be in the '
+                                'chatroom'.format(label), label)
+        else:
+            pending = peer.datagrams[peer.cursor:]
+            if pending:
+                shown = ', then '.join(quote(d) for d in pending)
+                raise _Mismatch('nothing more', shown, '{} received {} but should have received nothing '
+                                'more{}'.format(label, shown, ' by the end' if final else ''), label)
+
+    @staticmethod
+    def _pump(peer, timeout):
+        """Wait at most `timeout` for one read. False once a TCP connection is over."""
+        return peer._pump(timeout)
+
+    def _size(self, peer):
+        return len(peer.transcript) if self.protocol == 'tcp' else len(peer.datagrams)
+
+    def _drain(self, peer):
+        """Read what already arrived, without waiting for more."""
+        for _ in range(10000):
+            before = self._size(peer)
+            if self._pump(peer, 0) is False or self._size(peer) == before:
+                return
+
+    def _drain_all(self):
+        for peer in self.peers.values():
+            self._drain(peer)
+
+    def _settle(self, seconds):
+        """Read whatever arrives at any live peer during `seconds`, then whatever already arrived."""
+        if not self.peers:
+            return
+        deadline = Deadline(seconds)
+        while not deadline.passed():
+            watched = {peer.sock: peer for peer in self.peers.values() if not getattr(peer, 'eof', False)}
+            if not watched:
+                break
+            try:
+                ready, _, _ = select.select(list(watched), [], [], deadline.remaining())
+            except (OSError, ValueError):
+                break
+            for sock in ready:
+                self._pump(watched[sock], 0)
+        self._drain_all()
+
+    # -- count ---------------------------------------------------------------------------------------
+
+    def _check_count(self, expected, wait, evidence=False):
+        """True if the count was checked (and matched). With `wait`, poll until it matches or a deadline:
+        COUNT_GRACE after the step was seen to happen, else `within`."""
+        if self.get_count is None:
+            return False
+        subject = 'get_clients_number()'
+        deadline = Deadline(min(self.within, COUNT_GRACE) if evidence else self.within) if wait else None
+        while True:
+            try:
+                got = self.get_count()
+            except Exception as error:   # a submission's method may raise anything
+                raise _Mismatch(str(expected), 'an exception: {!r}'.format(error),
+                                'get_clients_number() raised {!r}; expected {}'.format(error, expected), subject)
+            if got == expected:
+                return True
+            if deadline is None or deadline.passed():
+                raise _Mismatch(str(expected), repr(got), 'get_clients_number() returned {!r}; expected {}'.format(
+                    got, expected), subject)
+            time.sleep(COUNT_POLL)       # polling a number: there is no message to wait for
+
+    def _note(self, text):
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+def run_scenario(protocol, port, actions, get_count=None, within=DEFAULT_WITHIN, quiet=QUIET,
+                 final_quiet=FINAL_QUIET, host=LOOPBACK, notes=None):
+    """Play `actions` against the server on host:port. Returns None when every step matched the model,
+    else the first Failure. `notes`, if a list, receives one line per leniency used."""
+    with ScenarioDriver(protocol, port, get_count=get_count, within=within, quiet=quiet,
+                        final_quiet=final_quiet, host=host, notes=notes) as driver:
+        for action in actions:
+            failure = driver.step(action)
+            if failure is not None:
+                return failure
+        return driver.finish()
+
+
+def assert_scenario(protocol, port, actions, **options):
+    """run_scenario, raising ScenarioFailed (an AssertionError whose message is the replay) on a failure."""
+    failure = run_scenario(protocol, port, actions, **options)
+    if failure is not None:
+        raise ScenarioFailed(failure, actions, protocol)
+
+
+# -- replay ------------------------------------------------------------------------------------------------
+
+_SERVER_CLASS = {'tcp': 'ServerTCP', 'udp': 'ServerUDP'}
+_CLIENT_CLASS = {'tcp': 'ClientTCP', 'udp': 'ClientUDP'}
+
+
+def render_replay(actions, failure=None, protocol=None):
+    """Numbered steps a student can replay by hand with the assignment's server.py / client.py, up to the
+    failing step, which carries what was expected and what was received; then the exact texts."""
+    protocol = protocol or (failure.protocol if failure is not None else None) or 'tcp'
+    steps = m.describe_all(protocol, actions)
+    last = len(steps) - 1 if failure is None else min(failure.step_index, len(steps) - 1)
+    lines = ['Replay by hand ({}): run server.py with {}, and one client.py ({}) per client:'.format(
+        protocol.upper(), _SERVER_CLASS[protocol], _CLIENT_CLASS[protocol])]
+    for index, step in enumerate(steps[:last + 1]):
+        line = '{:>3}. {}'.format(index + 1, step)
+        if failure is not None and index == last:
+            who = '{} '.format(failure.subject) if failure.subject else ''
+            line += ' \u2192 {}expected {}, got {}'.format(who, failure.expected, failure.received)
+        lines.append(line)
+    if failure is not None:
+        lines.append('What went wrong: {}'.format(failure.description))
+        lines.append('  expected: {}'.format(failure.expected))
+        lines.append('  received: {}'.format(failure.received))
+    hints = []
+    if any(isinstance(a, m.Disconnect) for a in actions[:last + 1]):
+        hints.append("'disconnects without a word': kill that client's process (Ctrl-C would send 'exit').")
+    if any(isinstance(a, m.Leave) for a in actions[:last + 1]):
+        hints.append("'leaves': type exit in that client.")
+    if hints:
+        lines.append('(' + ' '.join(hints) + ')')
+    return '\n'.join(lines)
+
+
+def render_steps(protocol, actions):
+    """Only the numbered steps, one line each."""
+    return '\n'.join('{:>3}. {}'.format(i + 1, s) for i, s in enumerate(m.describe_all(protocol, actions)))
+
+
+# -- generation ----------------------------------------------------------------------------------------------
+
+_KIND_ORDER = (m.Join, m.Chat, m.Leave, m.Disconnect)
+
+
+def action_sequences(protocol, max_peers=m.MAX_PEERS, max_actions=25, names=m.NAMES, texts=m.TEXTS,
+                     min_actions=1):
+    """A hypothesis strategy for valid action sequences: each step draws a kind of action, then one action
+    of that kind that the model allows, so shrinking prefers fewer steps and earlier kinds/names/texts."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def sequences(draw):
+        model = m.Model(protocol)
+        actions = []
+        while len(actions) < max_actions:
+            if len(actions) >= min_actions and not draw(st.booleans()):
+                break
+            options = model.valid_actions(names, texts, max_peers)
+            if not options:
+                break
+            kinds = [kind for kind in _KIND_ORDER if any(isinstance(a, kind) for a in options)]
+            kind = draw(st.sampled_from(kinds))
+            action = draw(st.sampled_from([a for a in options if isinstance(a, kind)]))
+            model.apply(action)
+            actions.append(action)
+        return actions
+
+    return sequences()
