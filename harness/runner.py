@@ -442,6 +442,52 @@ class Agent:
             self.proc.stdin.close()
 
 
+class AgentPool:
+    """Agents for one submission, each started and imported while the previous check runs, so that a
+    check does not wait for a process to start. Every agent serves one check only."""
+
+    def __init__(self, submission, limits=None):
+        self.submission = submission
+        self.limits = limits
+        self._spare = None
+        self._closed = False
+
+    def _prepare(self):
+        holder = {}
+
+        def start():
+            agent = Agent(self.submission, self.limits)
+            try:
+                agent.start()
+                agent.import_submission()
+                holder['agent'] = agent
+            except BaseException as error:  # handed to the check that takes this agent
+                agent.kill()
+                holder['error'] = error
+        thread = threading.Thread(target=start, name='agent-pool', daemon=True)
+        thread.start()
+        return thread, holder
+
+    def take(self):
+        """A started agent that has imported the submission; raises SubmissionProblem if it can't."""
+        prepared = self._spare or self._prepare()
+        self._spare = None if self._closed else self._prepare()
+        thread, holder = prepared
+        thread.join()
+        if 'error' in holder:
+            raise holder['error']
+        return holder['agent']
+
+    def close(self):
+        self._closed = True
+        if self._spare is not None:
+            thread, holder = self._spare
+            thread.join()
+            if 'agent' in holder:
+                holder['agent'].kill()
+            self._spare = None
+
+
 def count_user_tasks():
     uid = os.getuid()
     total = 0

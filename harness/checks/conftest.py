@@ -3,21 +3,28 @@ server (or an agent) from here, and the runner keeps the submission isolated."""
 
 import pytest
 
-from harness.runner import Agent, AgentError, SubmissionProblem
+from harness.runner import AgentError, AgentPool, SubmissionProblem
 from harness.subjects import ServerSubject
 
 # A constructor that failed once fails the same way every time: don't pay its timeout again.
 _broken_constructors = {}
 
 
+@pytest.fixture(scope='session')
+def agent_pool(submission_path):
+    pool = AgentPool(submission_path)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def agent(submission_path):
+def agent(agent_pool):
     """A fresh agent that has imported the submission; killed, with all it started, after the check."""
-    with Agent(submission_path) as running:
-        try:
-            running.import_submission()
-        except SubmissionProblem as problem:
-            pytest.fail('the submission could not be imported: {}'.format(problem), pytrace=False)
+    try:
+        running = agent_pool.take()
+    except SubmissionProblem as problem:
+        pytest.fail('the submission could not be imported: {}'.format(problem), pytrace=False)
+    with running:
         yield running
 
 

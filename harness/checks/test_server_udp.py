@@ -125,7 +125,7 @@ def test_broadcast_sends_latest_only(udp_server):
     bob.say('second')
     latest = udp_server.expect_chat(alice, 'bob', 'second')
     udp_server.call('broadcast')
-    again = alice.read_for(0.4)
+    again = alice.read_for(0.25)
     assert again == [latest], 'after broadcast(), alice should receive {!r} once more and nothing else; ' \
         'she received {!r}'.format(latest, again)
 
