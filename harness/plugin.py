@@ -125,7 +125,7 @@ class Collector:
                 if self.outcomes.get(info.id) != PASSED:
                     return            # the failure of the call is the one to show
                 self.run.checks = [c for c in self.run.checks if c.id != info.id]
-            message = props.get('message', '')
+            message = props.get('message', '') or props.get('partial', '')
             if status == SKIPPED:
                 message = skip_reason(report)
             fraction = props.get('credit', 1.0) if status == PASSED else 0.0
@@ -135,7 +135,8 @@ class Collector:
                 spec=info.spec, weight=info.weight, visibility=info.visibility, status=status,
                 score=round(info.weight * fraction, 2), message=message,
                 hint=info.hint if status != PASSED or fraction < 1 else '',
-                notes=props.get('notes', []), duration=round(report.duration, 3), nodeid=report.nodeid))
+                notes=props.get('notes', []), duration=round(report.duration, 3), nodeid=report.nodeid,
+                details=props.get('details', {})))
 
     def pytest_sessionfinish(self, session):
         self.run.execution_time = time.monotonic() - self.started

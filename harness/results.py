@@ -24,6 +24,7 @@ class CheckResult:
     notes: List[str] = field(default_factory=list)
     duration: float = 0.0
     nodeid: str = ''
+    details: dict = field(default_factory=dict)   # e.g. interop stages, for renderers that show them
 
     @property
     def lenient(self):
@@ -47,8 +48,9 @@ class RunResult:
 
     @property
     def full_marks(self):
+        """Every check that carries marks earned all of them (zero-weight checks only inform)."""
         return self.problem is None and bool(self.checks) and all(
-            c.status == PASSED and c.score >= c.weight for c in self.checks)
+            c.status == PASSED and c.score >= c.weight for c in self.checks if c.weight > 0)
 
     def groups(self):
         """(group, [checks]) in first-seen order."""

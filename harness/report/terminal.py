@@ -41,6 +41,10 @@ def render(run, console=None, verbose=False):
                 console.print(Text.assemble(('      lenient: ', 'cyan'), note))
             if verbose and result.status == PASSED and not result.notes:
                 console.print(Text('      § ' + result.spec, style='dim'))
+    matrix = interop_matrix(run)
+    if matrix is not None:
+        console.print()
+        console.print(matrix)
     console.print()
     summary = Table.grid(padding=(0, 2))
     summary.add_row(Text('Score', style='bold'), Text('{:g} / {:g}'.format(run.score, run.max_score),
@@ -54,3 +58,20 @@ def render(run, console=None, verbose=False):
         summary.add_row('Leniency', '{} check(s) passed thanks to a reading the assignment allows'.format(lenient))
     summary.add_row('Time', '{:.1f}s'.format(run.execution_time))
     console.print(summary)
+
+
+def interop_matrix(run):
+    """Stages of each interop pairing, as rows of ✔/✘ (like Autobahn's matrix)."""
+    rows = [c for c in run.checks if c.details.get('stages')]
+    if not rows:
+        return None
+    stages = list(rows[0].details['stages'])
+    table = Table(title='Interop', title_justify='left', show_edge=False, pad_edge=False)
+    table.add_column('pairing')
+    for stage in stages:
+        table.add_column(stage, justify='center')
+    for result in rows:
+        cells = [Text('✔', style='green') if result.details['stages'].get(stage) else Text('✘', style='red')
+                 for stage in stages]
+        table.add_row(result.details.get('pairing', result.id), *cells)
+    return table
