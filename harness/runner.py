@@ -428,6 +428,15 @@ class Agent:
         """Start obj.run() in the agent's main thread; returns a request id to `wait` on."""
         return self.send('run', obj=obj)
 
+    def cpu_seconds(self):
+        """CPU time the agent (all its threads) has used so far; 0 where /proc is not available."""
+        try:
+            with open('/proc/{}/stat'.format(self.proc.pid)) as stat:
+                fields = stat.read().rsplit(')', 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
     def interrupt(self):
         """Ctrl-C: SIGINT to the agent (its main thread gets KeyboardInterrupt)."""
         with contextlib.suppress(OSError):
