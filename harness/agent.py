@@ -324,6 +324,7 @@ def format_trace(error):
 def main():
     control_fd, submission, limits = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
     control = socket.socket(fileno=control_fd)
+    os.set_inheritable(control_fd, False)   # processes the submission starts don't get the channel
     force_loopback()
     lower_limits(limits)
     faulthandler.enable(file=sys.stderr)
