@@ -21,8 +21,8 @@ that is one address (UDP), identified by a small int. The rules, from the assign
 `Model.apply(action)` returns an `Outcome`. `Model.valid_actions()` lists what a generator may do next.
 """
 
-from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, List, Mapping, Optional, Tuple, Union
 
 PROTOCOLS = ('tcp', 'udp')
 

@@ -1,0 +1,219 @@
+"""Unit tests of harness.model against hand-written sequences (no sockets)."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harness.model import (
+    GHOST, GONE, JOINED, NAME_TAKEN, UNJOINED, WELCOME, Chat, Disconnect, InvalidAction, Join, Leave,
+    Model, describe_all, replay_model)
+
+BOTH = pytest.mark.parametrize('protocol', ['tcp', 'udp'])
+
+
+def play(protocol, *actions):
+    model = Model(protocol)
+    return model, [model.apply(action) for action in actions]
+
+
+@BOTH
+def test_first_join_is_welcomed_and_counted(protocol):
+    model, [out] = play(protocol, Join(0, 'alice'))
+    assert out.reply == WELCOME
+    assert out.deliveries == {}
+    assert out.silent == {0}          # the joiner never gets its own 'joined'
+    assert out.count == 1 and model.count == 1
+    assert model.status(0) == JOINED
+
+
+@BOTH
+def test_join_is_announced_to_everyone_but_the_joiner(protocol):
+    model, outs = play(protocol, Join(0, 'alice'), Join(1, 'bob'), Join(2, 'carol'))
+    assert outs[1].deliveries == {0: ('User bob joined',)}
+    assert outs[2].deliveries == {0: ('User carol joined',), 1: ('User carol joined',)}
+    assert outs[2].silent == {2}
+    assert [o.count for o in outs] == [1, 2, 3]
+
+
+@BOTH
+def test_duplicate_join_is_refused_and_changes_nothing(protocol):
+    model, outs = play(protocol, Join(0, 'alice'), Join(1, 'bob'), Join(2, 'alice'))
+    refused = outs[2]
+    assert refused.reply == NAME_TAKEN
+    assert refused.deliveries == {}
+    assert refused.count == 2 == model.count
+    assert {0, 1} <= refused.silent
+
+
+def test_tcp_refused_connection_is_over():
+    model, outs = play('tcp', Join(0, 'alice'), Join(1, 'alice'))
+    assert outs[1].actor_gone and model.status(1) == GONE
+    assert outs[1].silent == {0}
+    with pytest.raises(InvalidAction):
+        model.apply(Join(1, 'bob'))   # a refused TCP connection cannot try again
+    assert model.live() == [0]
+
+
+def test_udp_refused_address_may_try_again_with_another_name():
+    model, outs = play('udp', Join(0, 'alice'), Join(1, 'alice'))
+    assert not outs[1].actor_gone and model.status(1) == UNJOINED
+    assert outs[1].silent == {0, 1}   # the refused address must receive nothing either
+    assert model.live() == [0, 1]
+    with pytest.raises(InvalidAction):
+        model.apply(Chat(1, 'hi'))    # not a client: may not chat
+    again = model.apply(Join(1, 'bob'))
+    assert again.reply == WELCOME and again.deliveries == {0: ('User bob joined',)} and again.count == 2
+
+
+@BOTH
+def test_chat_reaches_everyone_but_the_sender(protocol):
+    model, outs = play(protocol, Join(0, 'alice'), Join(1, 'bob'), Join(2, 'carol'), Chat(1, 'hi'))
+    chat = outs[-1]
+    assert set(chat.deliveries) == {0, 2}
+    assert 1 in chat.silent and 1 not in chat.deliveries
+    assert chat.reply is None and chat.count == 3
+
+
+def test_chat_formats_tcp_strict_udp_two_acceptable():
+    _, tcp = play('tcp', Join(0, 'alice'), Join(1, 'bob'), Chat(0, 'hello there'))
+    _, udp = play('udp', Join(0, 'alice'), Join(1, 'bob'), Chat(0, 'hello there'))
+    assert tcp[-1].deliveries == {1: ('alice: hello there',)}
+    assert udp[-1].deliveries == {1: ('alice: hello there', 'alice:hello there')}
+    assert udp[-1].expected_for(1)[0] == 'alice: hello there'   # preferred first
+    assert udp[-1].expected_for(0) == ()
+
+
+@BOTH
+def test_lone_chat_goes_nowhere(protocol):
+    _, outs = play(protocol, Join(0, 'alice'), Chat(0, 'hi'))
+    assert outs[-1].deliveries == {} and outs[-1].silent == {0}
+
+
+@BOTH
+def test_commands_are_never_chat_but_containing_them_is(protocol):
+    model, _ = play(protocol, Join(0, 'alice'))
+    for text in ('join', 'exit', '', ' hi'):
+        with pytest.raises(InvalidAction):
+            model.apply(Chat(0, text))
+    assert model.apply(Chat(0, 'I will join later')).count == 1
+
+
+@BOTH
+def test_leave_is_announced_once_and_frees_the_name(protocol):
+    model, outs = play(protocol, Join(0, 'alice'), Join(1, 'bob'), Leave(1), Join(2, 'bob'))
+    leave, rejoin = outs[2], outs[3]
+    assert leave.deliveries == {0: ('User bob left',)}
+    assert leave.actor_gone and leave.count == 1
+    assert rejoin.reply == WELCOME and rejoin.deliveries == {0: ('User bob joined',)} and rejoin.count == 2
+    with pytest.raises(InvalidAction):
+        model.apply(Leave(1))         # leave announced once: the leaver is gone
+    with pytest.raises(InvalidAction):
+        model.apply(Chat(1, 'hi'))
+
+
+def test_tcp_disconnect_is_announced_like_a_leave():
+    model, outs = play('tcp', Join(0, 'alice'), Join(1, 'bob'), Disconnect(1), Join(2, 'bob'))
+    assert outs[2].deliveries == {0: ('User bob left',)}
+    assert outs[2].count == 1 and model.status(1) == GONE
+    assert outs[3].reply == WELCOME
+
+
+def test_udp_disconnect_is_silent_and_the_ghost_keeps_name_and_count():
+    model, outs = play('udp', Join(0, 'alice'), Join(1, 'bob'), Disconnect(1))
+    vanish = outs[2]
+    assert vanish.deliveries == {} and vanish.count == 2 and not vanish.told_server
+    assert model.status(1) == GHOST and model.live() == [0] and model.members() == [0, 1]
+    refused = model.apply(Join(2, 'bob'))
+    assert refused.reply == NAME_TAKEN and refused.count == 2
+    chat = model.apply(Chat(0, 'hi'))
+    assert chat.deliveries == {}      # sent to the ghost's address, but nobody of ours hears it
+    with pytest.raises(InvalidAction):
+        model.apply(Chat(1, 'hi'))
+
+
+@BOTH
+def test_leave_of_the_last_client_and_count_never_negative(protocol):
+    model, outs = play(protocol, Join(0, 'alice'), Leave(0))
+    assert outs[-1].count == 0 and outs[-1].deliveries == {}
+    for action in (Leave(0), Disconnect(0), Chat(0, 'hi'), Leave(5)):
+        with pytest.raises(InvalidAction):
+            model.apply(action)
+    assert model.count == 0
+
+
+@BOTH
+def test_rejected_join_does_not_change_count_even_repeated(protocol):
+    model, outs = play(protocol, Join(0, 'alice'), Join(1, 'alice'), Join(2, 'alice'), Leave(0),
+                       Join(3, 'alice'))
+    assert [o.count for o in outs] == [1, 1, 1, 0, 1]
+    assert [o.reply for o in outs] == [WELCOME, NAME_TAKEN, NAME_TAKEN, None, WELCOME]
+
+
+@BOTH
+def test_a_peer_joins_once(protocol):
+    model, _ = play(protocol, Join(0, 'alice'))
+    with pytest.raises(InvalidAction):
+        model.apply(Join(0, 'bob'))
+
+
+@BOTH
+@pytest.mark.parametrize('name', ['', 'a b', 'al:ice', ' alice', 'join', 'exit'])
+def test_bad_names_are_invalid(protocol, name):
+    with pytest.raises(InvalidAction):
+        Model(protocol).apply(Join(0, name))
+
+
+def test_invalid_action_changes_nothing():
+    model, _ = play('tcp', Join(0, 'alice'))
+    before = (dict(model.peers), model.count, list(model.history))
+    with pytest.raises(InvalidAction):
+        model.apply(Chat(3, 'hi'))
+    assert (dict(model.peers), model.count, list(model.history)) == before
+
+
+def test_valid_actions():
+    model = Model('udp')
+    assert model.valid_actions(names=('alice', 'bob'), texts=('hi',)) == [Join(0, 'alice'), Join(0, 'bob')]
+    model.apply(Join(0, 'alice'))
+    model.apply(Join(1, 'alice'))
+    got = model.valid_actions(names=('alice', 'bob'), texts=('hi',), max_peers=2)
+    assert got == [Join(1, 'alice'), Join(1, 'bob'), Chat(0, 'hi'), Leave(0), Disconnect(0)]
+    tcp = replay_model('tcp', [Join(0, 'alice'), Join(1, 'alice')])
+    assert tcp.valid_actions(names=('bob',), texts=('hi',), max_peers=2) == [Chat(0, 'hi'), Leave(0),
+                                                                             Disconnect(0)]
+
+
+def test_descriptions():
+    steps = describe_all('tcp', [Join(0, 'alice'), Join(1, 'bob'), Chat(1, 'hi'), Join(2, 'alice'),
+                                 Join(3, 'alice'), Leave(1), Join(4, 'bob'), Disconnect(0)])
+    assert steps == ['alice joins', 'bob joins', "bob says 'hi'", "a second client tries to join as 'alice'",
+                     "another client tries to join as 'alice'", "bob leaves (sends 'exit')", 'bob joins',
+                     'alice disconnects without a word']
+    udp = describe_all('udp', [Join(0, 'carol'), Disconnect(0), Join(1, 'carol'), Join(1, 'dave')])
+    assert udp[2] == "another client tries to join as 'carol' (the vanished carol still holds the name)"
+    assert udp[3] == "the client refused as 'carol' tries again as 'dave' (same UDP address)"
+    assert Chat(3, 'hi').describe() == "client #3 says 'hi'"
+
+
+@settings(max_examples=200, derandomize=True, database=None, deadline=None)
+@given(protocol=st.sampled_from(['tcp', 'udp']), picks=st.lists(st.integers(0, 1000), max_size=40))
+def test_invariants_under_random_valid_sequences(protocol, picks):
+    model = Model(protocol)
+    for pick in picks:
+        options = model.valid_actions(max_peers=8)
+        if not options:
+            break
+        action = options[pick % len(options)]
+        members_before = set(model.members())
+        out = model.apply(action)
+        assert out.count == model.count == len(model.members()) >= 0
+        assert abs(out.count - len(members_before)) <= 1
+        live = set(model.live())
+        assert set(out.deliveries) <= live and out.silent <= live
+        assert not set(out.deliveries) & out.silent
+        assert action.peer not in out.deliveries          # never to the actor
+        names = [model.name_of(p) for p in model.members()]
+        assert len(names) == len(set(names))              # names of current clients are unique
+        if protocol == 'tcp':
+            assert GHOST not in {model.status(p) for p in model.peers}
+            assert UNJOINED not in {model.status(p) for p in model.peers}
