@@ -1,17 +1,32 @@
 """chatroom-check: judge a chatroom.py and print a report.
 
-    chatroom-check                      self-check of the bundled reference
-    chatroom-check path/to/chatroom.py  judge a submission (exit 0 only on full marks)
+    chatroom-check                         self-check of the bundled reference
+    chatroom-check path/to/chatroom.py     judge a submission (exit 0 only on full marks)
+    chatroom-check DIR [PATH...]           batch: judge every submission (DIR/*/chatroom.py, DIR/*.py) in
+                                           parallel; --csv grades.csv, --out DIR, --html report.html
+                                           (exit 0 when the batch ran: grades are data; 2 on bad input)
+    chatroom-check autograder -o autograder.zip [--config course.toml] [--extra-checks DIR]
+                                           build a Gradescope autograder (see harness/autograder.py)
+
+--config course.toml re-weights checks or whole groups, or changes their Gradescope visibility:
+
+    [robustness]          # a group: each of its checks is worth 1 (a group weight is per check)
+    weight = 1
+    [tcp.welcome]         # one check, by id: wins over its group's entry
+    weight = 3
+    visibility = "hidden"
 """
 
 import argparse
 import json
 import os
+import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
 
-from .plugin import CHECKS_DIR, REFERENCE
+from .plugin import CHECKS_DIR, REFERENCE, config_errors, load_overrides
 from .results import RunResult, write_json
 from .report import gradescope as gradescope_report
 from .runner import SubmissionProblem, validate_submission
@@ -21,28 +36,63 @@ EXIT_FULL_MARKS, EXIT_NOT_FULL, EXIT_BAD_INPUT = 0, 1, 2
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog='chatroom-check', description='Judge an implementation of the TCP & UDP chatroom assignment.')
-    parser.add_argument('path', nargs='?', default=None,
-                        help='the chatroom.py to judge (default: the bundled reference)')
+        prog='chatroom-check', description='Judge an implementation of the TCP & UDP chatroom assignment.',
+        epilog='Batch: give a folder (or several paths) to grade every submission in it. '
+               'Autograder: chatroom-check autograder -o autograder.zip (see chatroom-check autograder -h).')
+    parser.add_argument('path', nargs='*', default=[],
+                        help='the chatroom.py to judge (default: the bundled reference); a folder or several '
+                             'paths grade a batch')
     parser.add_argument('--json', action='store_true', help='print the results as JSON instead of the report')
     parser.add_argument('--results-json', metavar='FILE', help='also write the JSON results to FILE')
     parser.add_argument('--gradescope', metavar='FILE', help='also write Gradescope results.json to FILE')
     parser.add_argument('--junit', metavar='FILE', help='also write JUnit XML to FILE')
     parser.add_argument('--config', metavar='TOML', help='override weights/visibility of checks or groups')
+    parser.add_argument('--extra-checks', metavar='DIR',
+                        help='a folder of instructor check modules (test_*.py, @check style) run in addition')
+    parser.add_argument('--html', metavar='FILE', help='also write a self-contained HTML report to FILE')
     parser.add_argument('-k', metavar='EXPR', dest='keyword', help='only run checks matching EXPR (as pytest -k)')
     parser.add_argument('-v', '--verbose', action='store_true', help='show the spec section of passed checks too')
+    batch = parser.add_argument_group('batch (a folder or several paths)')
+    batch.add_argument('--jobs', '-j', type=int, metavar='N', help='submissions judged at once (default: cores)')
+    batch.add_argument('--csv', metavar='FILE', help='write one row per submission: name, total, max, checks…')
+    batch.add_argument('--out', metavar='DIR', help='write each submission\'s results.json under DIR/NAME/')
+    batch.add_argument('--timeout', type=float, metavar='SECONDS', default=None,
+                       help='wall-time cap per submission (default: 300)')
+    batch.add_argument('--as-user', metavar='USER',
+                       help='(root only) run submissions as this unprivileged user, as the autograder does')
+    parser.add_argument('--batch-worker', action='store_true', help=argparse.SUPPRESS)
     return parser
 
 
-def judge(path, keyword=None, config=None, junit=None, quiet=True):
+def checks_plugin_args():
+    """Load our pytest plugin explicitly when it is not installed as an entry point (a source copy, as in
+    the autograder); loading it twice would be an error."""
+    try:
+        from importlib.metadata import entry_points
+        found = entry_points()
+        group = found.select(group='pytest11') if hasattr(found, 'select') else found.get('pytest11', [])
+        if any(ep.value == 'harness.plugin' for ep in group):
+            return []
+    except Exception:
+        pass
+    return ['-p', 'harness.plugin']
+
+
+def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=None):
     """Run the conformance suite on one submission in this process; return its RunResult."""
     import pytest
 
     validate_submission(path)
     with tempfile.TemporaryDirectory(prefix='chatroom-check-') as scratch:
         results = Path(scratch) / 'results.json'
-        args = [str(CHECKS_DIR), '--submission', str(path), '--results-json', str(results),
-                '-p', 'no:cacheprovider', '--rootdir', str(CHECKS_DIR), '-c', os.devnull]
+        checks = CHECKS_DIR
+        if extra_checks:
+            # One tree, so that the checks' conftest (fixtures) applies to the instructor's modules too.
+            checks = Path(scratch) / 'checks'
+            shutil.copytree(CHECKS_DIR, checks, ignore=shutil.ignore_patterns('__pycache__'))
+            shutil.copytree(extra_checks, checks / 'extra', ignore=shutil.ignore_patterns('__pycache__'))
+        args = [str(checks), '--submission', str(path), '--results-json', str(results),
+                '-p', 'no:cacheprovider', '--rootdir', str(checks), '-c', os.devnull] + checks_plugin_args()
         if quiet:
             args += ['-p', 'no:terminal']
         if keyword:
@@ -58,14 +108,71 @@ def judge(path, keyword=None, config=None, junit=None, quiet=True):
             return RunResult.from_dict(json.load(source))
 
 
-def main(argv=None):
-    args = build_parser().parse_args(argv)
-    path = Path(args.path) if args.path else REFERENCE
-    if args.config and not Path(args.config).is_file():
-        print('chatroom-check: no such config file: {}'.format(args.config), file=sys.stderr)
-        return EXIT_BAD_INPUT
+def check_config(path):
+    """None when the config file is usable, else the one line to print."""
+    if not Path(path).is_file():
+        return 'no such config file: {}'.format(path)
     try:
-        run = judge(path, keyword=args.keyword, config=args.config, junit=args.junit)
+        errors = config_errors(load_overrides(path))
+    except Exception as error:  # tomllib.TOMLDecodeError, OSError
+        return 'cannot read config {}: {}'.format(path, error)
+    return '; '.join(errors) if errors else None
+
+
+def check_extra_checks(path):
+    folder = Path(path)
+    if not folder.is_dir():
+        return 'no such folder of extra checks: {}'.format(path)
+    if not list(folder.glob('test_*.py')) and not list(folder.glob('*_test.py')):
+        return 'no check modules (test_*.py) in {}'.format(path)
+    return None
+
+
+def unmatched_config(config, runs):
+    """Config entries that name no check or group seen in `runs` (typos, usually)."""
+    if not config:
+        return []
+    names = set()
+    for run in runs:
+        for result in run.checks:
+            names.update((result.id, result.group))
+    if not names:
+        return []
+    return sorted(name for name in load_overrides(config) if name not in names)
+
+
+def bad_input(message):
+    print('chatroom-check: {}'.format(message), file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ['autograder']:
+        from .autograder import main as autograder_main
+        return autograder_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    for given, problem_of in ((args.config, check_config), (args.extra_checks, check_extra_checks)):
+        problem = given and problem_of(given)
+        if problem:
+            return bad_input(problem)
+    paths = [Path(p) for p in args.path]
+    if len(paths) > 1 or any(p.is_dir() for p in paths) or args.csv or args.out or args.jobs or args.as_user:
+        from .batch import main as batch_main
+        return batch_main(args, paths)
+    if args.timeout is not None:
+        return bad_input('--timeout applies to a batch (a folder or several paths)')
+    if args.batch_worker:
+        # A batch stops an overrunning worker with SIGTERM: end its agents (and all they started) first.
+        def stop(signum, frame):
+            from .runner import kill_live_agents
+            kill_live_agents()
+            os._exit(128 + signum)
+        signal.signal(signal.SIGTERM, stop)
+    path = paths[0] if paths else REFERENCE
+    try:
+        run = judge(path, keyword=args.keyword, config=args.config, junit=args.junit,
+                    extra_checks=args.extra_checks)
     except SubmissionProblem as problem:
         print('chatroom-check: {}'.format(problem), file=sys.stderr)
         if problem.detail:
@@ -76,12 +183,18 @@ def main(argv=None):
         write_json(args.results_json, run.to_dict())
     if args.gradescope:
         write_json(args.gradescope, gradescope_report.gradescope(run))
+    if args.html:
+        from .report import html
+        html.write(args.html, html.render_run(run))
     if args.json:
         json.dump(run.to_dict(), sys.stdout, indent=2)
         print()
-    else:
+    elif not args.batch_worker:
         from .report import terminal
         terminal.render(run, verbose=args.verbose)
+    for name in unmatched_config(args.config, [run]):
+        print('chatroom-check: warning: config entry [{}] matches no check or group'.format(name),
+              file=sys.stderr)
     return EXIT_FULL_MARKS if run.full_marks else EXIT_NOT_FULL
 
 

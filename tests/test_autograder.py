@@ -1,0 +1,242 @@
+"""The Gradescope autograder: build the zip, lay out a temporary directory as Gradescope does
+(source/ = the unpacked zip, submission/, results/), run setup.sh and run_autograder against it, read
+results.json. The isolation test runs a hostile submission as root and needs root."""
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from harness.autograder import build
+from harness.plugin import REFERENCE
+
+EXTRA_CHECK = '''
+from harness.catalog import check
+
+
+@check('course.fresh_count', weight=2, spec='3 ServerTCP.get_clients_number', tags=['course'],
+       depends=['structure.classes'], visibility='hidden', hint='A new server has no clients.')
+def test_fresh_count(tcp_server):
+    """A fresh ServerTCP has no clients (an instructor-only check)."""
+    assert tcp_server.count() == 0
+'''
+
+COURSE = '''
+[robustness]      # each robustness check is worth 1
+weight = 1
+["tcp.welcome"]
+visibility = "hidden"
+'''
+
+
+@pytest.fixture(scope='module')
+def autograder_zip(tmp_path_factory):
+    folder = tmp_path_factory.mktemp('build')
+    (folder / 'extra').mkdir()
+    (folder / 'extra' / 'test_course.py').write_text(EXTRA_CHECK)
+    (folder / 'course.toml').write_text(COURSE)
+    output = folder / 'autograder.zip'
+    build(output, config=folder / 'course.toml', extra_checks=folder / 'extra')
+    return output
+
+
+@pytest.fixture
+def gradescope_root(autograder_zip):
+    """A directory laid out like Gradescope's /autograder, world-enterable like the real one (so that what
+    keeps the submission out is the autograder's own lock-down, not pytest's private tmp_path)."""
+    root = Path(tempfile.mkdtemp(prefix='autograder-root-'))
+    os.chmod(str(root), 0o755)
+    (root / 'source').mkdir()
+    (root / 'submission').mkdir()
+    with zipfile.ZipFile(autograder_zip) as archive:
+        archive.extractall(root / 'source')
+    for name in ('setup.sh', 'run_autograder'):   # zipfile does not restore modes
+        os.chmod(str(root / 'source' / name), 0o755)
+    yield root
+    shutil.rmtree(str(root), ignore_errors=True)
+
+
+def environment(root):
+    env = dict(os.environ, CHATROOM_AUTOGRADER_ROOT=str(root), CHATROOM_AUTOGRADER_PYTHON=sys.executable,
+               CHATROOM_AUTOGRADER_USER='nobody')
+    env.pop('CHATROOM_CHECK_AGENT_USER', None)
+    return env
+
+
+def run_autograder(root, timeout=120):
+    """Gradescope's two steps; returns results.json."""
+    env = environment(root)
+    if not (root / 'source' / 'python-path').exists():
+        subprocess.run(['bash', str(root / 'source' / 'setup.sh')], env=env, check=True, timeout=timeout,
+                       capture_output=True)
+    done = subprocess.run([str(root / 'source' / 'run_autograder')], env=env, timeout=timeout,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    with open(root / 'results' / 'results.json', encoding='utf-8') as source:
+        return json.load(source)
+
+
+def test_zip_layout(autograder_zip):
+    with zipfile.ZipFile(autograder_zip) as archive:
+        names = set(archive.namelist())
+        modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
+    for needed in ('setup.sh', 'run_autograder', 'requirements.txt', 'config.toml',
+                   'extra_checks/test_course.py', 'chatroom_check/chatroom.py',
+                   'chatroom_check/harness/autograder.py', 'chatroom_check/harness/checks/conftest.py'):
+        assert needed in names
+    assert modes['run_autograder'] & stat.S_IXUSR and modes['setup.sh'] & stat.S_IXUSR
+    assert not any('__pycache__' in name or name.endswith('.pyc') for name in names)
+
+
+def test_missing_submission_scores_zero_with_a_message(gradescope_root):
+    (gradescope_root / 'submission' / 'README.txt').write_text('I forgot')
+    results = run_autograder(gradescope_root)
+    assert results['score'] == 0
+    assert 'no chatroom.py was submitted' in results['output']
+    assert 'README.txt' in results['output']
+    assert results['tests'][0]['status'] == 'failed'
+
+
+def test_ambiguous_misnaming_is_not_guessed(gradescope_root):
+    for name in ('Chatroom.py', 'chatroom (2).py'):
+        shutil.copyfile(REFERENCE, gradescope_root / 'submission' / name)
+    results = run_autograder(gradescope_root)
+    assert results['score'] == 0
+    assert 'several files' in results['output'] and 'chatroom (2).py' in results['output']
+
+
+def test_syntax_error_scores_zero_with_a_message(gradescope_root):
+    (gradescope_root / 'submission' / 'chatroom.py').write_text('class ServerTCP(:\n    pass\n')
+    results = run_autograder(gradescope_root)
+    assert results['score'] == 0
+    assert 'syntax error at line 1' in results['output']
+
+
+def test_misnamed_reference_gets_full_marks_with_config_and_extra_checks(gradescope_root):
+    """'chatroom (1).py' is an obvious misnaming: judged, with a note. The course config weights the
+    robustness group (1 per check) and hides tcp.welcome; the instructor's extra check runs, hidden."""
+    shutil.copyfile(REFERENCE, gradescope_root / 'submission' / 'chatroom (1).py')
+    results = run_autograder(gradescope_root)
+    tests = {t['number']: t for t in results['tests']}
+    assert 'judged "chatroom (1).py" as chatroom.py' in results['output']
+    assert tests['course.fresh_count']['score'] == 2 and tests['course.fresh_count']['visibility'] == 'hidden'
+    robustness = [t for t in results['tests'] if t['number'].startswith('robust.')]
+    assert robustness and all(t['max_score'] == 1 for t in robustness)
+    assert tests['tcp.welcome']['visibility'] == 'hidden'
+    assert results['score'] == sum(t['max_score'] for t in results['tests']), [
+        (t['number'], t['output']) for t in results['tests'] if t['score'] < t['max_score']]
+    assert stat.S_IMODE(os.stat(str(gradescope_root)).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(str(gradescope_root / 'results')).st_mode) == 0o700
+
+
+HOSTILE = '''
+"""A submission that implements nothing and tries to borrow the reference (and the checks, the config,
+the results) from wherever the autograder keeps them."""
+import json, os, sys
+
+ROOT = {root!r}
+LOG = {log!r}
+TARGETS = [
+    os.path.join(ROOT, 'source', 'chatroom_check', 'chatroom.py'),
+    os.path.join(ROOT, 'source', 'chatroom_check', 'harness', 'checks', 'test_server_tcp.py'),
+    os.path.join(ROOT, 'source', 'config.toml'),
+    os.path.join(ROOT, 'source', 'extra_checks', 'test_course.py'),
+    os.path.join(ROOT, 'results', 'results.json'),
+]
+own = os.path.realpath(__file__)
+
+
+def attempt(path, how):
+    try:
+        if how == 'write':
+            with open(path, 'w') as out:
+                out.write('{{"score": 1000}}')
+            return 'written'
+        if how == 'list':
+            return 'listed: ' + ','.join(os.listdir(path)[:5])
+        with open(path) as source:
+            return 'read {{}} chars'.format(len(source.read()))
+    except Exception as error:
+        return type(error).__name__
+
+
+def search():
+    """Every other chatroom.py this user can see, on its Python's path and in the usual places."""
+    found = []
+    roots = [p for p in sys.path if p and os.path.isdir(p)] + [ROOT, '/opt', '/srv', '/home', '/usr/local']
+    for top in roots:
+        for folder, dirs, files in os.walk(top):
+            if folder.count(os.sep) - top.count(os.sep) > 6:
+                dirs[:] = []
+            for name in files:
+                if name == 'chatroom.py' or (name.endswith('.py') and name.startswith('test_server')):
+                    path = os.path.realpath(os.path.join(folder, name))
+                    if path != own and not path.startswith(os.path.dirname(own) + os.sep):
+                        found.append(path)
+    return sorted(set(found))
+
+
+report = {{'uid': os.getuid(), 'attempts': {{}}}}
+for path in TARGETS:
+    report['attempts'][path] = attempt(path, 'read')
+report['attempts'][os.path.join(ROOT, 'results')] = attempt(os.path.join(ROOT, 'results'), 'list')
+report['attempts']['write ' + TARGETS[-1]] = attempt(TARGETS[-1], 'write')
+for folder in os.listdir('/tmp'):       # other agents' workdirs (the reference's, in interop checks)
+    path = os.path.join('/tmp', folder)
+    try:
+        theirs = folder.startswith('chatroom-check-') and os.stat(path).st_uid != os.getuid()
+    except OSError:
+        continue
+    if theirs:
+        report['attempts'][path] = attempt(os.path.join(path, 'chatroom.py'), 'read')
+if not os.path.exists(os.path.join(LOG, 'searched')):
+    open(os.path.join(LOG, 'searched'), 'w').close()
+    report['found'] = {{path: attempt(path, 'read') for path in search()}}
+with open(os.path.join(LOG, 'report-{{}}.json'.format(os.getpid())), 'w') as out:
+    json.dump(report, out)
+
+# Borrow the reference's classes if any copy could be read.
+for path in [TARGETS[0]] + list(report.get('found', {{}})):
+    try:
+        with open(path) as source:
+            exec(compile(source.read(), path, 'exec'), globals())
+        break
+    except Exception:
+        pass
+'''
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='the autograder drops privileges only when it runs as root')
+def test_hostile_submission_cannot_read_the_reference_checks_config_or_results(gradescope_root):
+    log = Path(tempfile.mkdtemp(prefix='hostile-log-'))
+    os.chmod(str(log), 0o777)        # the only place the hostile submission may write its findings
+    try:
+        (gradescope_root / 'submission' / 'chatroom.py').write_text(
+            textwrap.dedent(HOSTILE.format(root=str(gradescope_root), log=str(log))))
+        results = run_autograder(gradescope_root)
+        reports = [json.loads(p.read_text()) for p in log.glob('report-*.json')]
+    finally:
+        shutil.rmtree(str(log), ignore_errors=True)
+    # It does import cleanly (2 marks for that); nothing else of the reference's reached it.
+    assert {t['number'] for t in results['tests'] if t['score']} <= {'structure.imports'}
+    assert results['score'] <= 2
+    assert reports, 'the hostile submission never ran'
+    assert all(r['uid'] == 65534 for r in reports)
+    reference = gradescope_root / 'source' / 'chatroom_check' / 'chatroom.py'
+    assert reference.exists()     # it is there (root can read it): the submission just cannot
+    for report in reports:
+        for target, outcome in report['attempts'].items():
+            vanished = target.startswith('/tmp/') and outcome == 'FileNotFoundError'  # a finished agent's
+            assert outcome == 'PermissionError' or vanished, (target, outcome)
+    found = [r['found'] for r in reports if 'found' in r]
+    assert len(found) == 1
+    readable = {path: outcome for path, outcome in found[0].items() if outcome != 'PermissionError'}
+    assert not readable, readable
