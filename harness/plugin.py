@@ -56,6 +56,10 @@ def credit(request):
 
 
 def load_overrides(path):
+    """{check id or group: {'weight': w, 'visibility': v}} from a course's TOML file. Tables may sit at the
+    top level or under [checks]; `[tcp.welcome]` (TOML nests dotted names) means the check 'tcp.welcome'.
+    A group's weight is the weight of *each* check in the group (not the group's total); a check's own
+    entry wins over its group's."""
     if not path:
         return {}
     try:
@@ -64,7 +68,41 @@ def load_overrides(path):
         import tomli as tomllib
     with open(path, 'rb') as source:
         data = tomllib.load(source)
-    return data.get('checks', data)
+    return flatten_overrides(data.get('checks', data))
+
+
+SETTINGS = ('weight', 'visibility')
+VISIBILITIES = ('visible', 'hidden', 'after_due_date', 'after_published')
+
+
+def flatten_overrides(table, prefix=''):
+    out = {}
+    for key, value in table.items():
+        if not isinstance(value, dict):
+            out.setdefault(prefix.rstrip('.') or key, {})[key] = value   # reported by config_errors
+            continue
+        settings = {k: v for k, v in value.items() if not isinstance(v, dict)}
+        if settings:
+            out[prefix + key] = settings
+        out.update(flatten_overrides({k: v for k, v in value.items() if isinstance(v, dict)},
+                                     prefix + key + '.'))
+    return out
+
+
+def config_errors(overrides):
+    """What is wrong in loaded overrides, one line each (empty when they are fine)."""
+    errors = []
+    for name, settings in overrides.items():
+        for key, value in settings.items():
+            if key not in SETTINGS:
+                errors.append('[{}] {}: unknown setting (use weight or visibility)'.format(name, key))
+            elif key == 'weight' and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or value < 0):
+                errors.append('[{}] weight = {!r}: must be a number >= 0'.format(name, value))
+            elif key == 'visibility' and value not in VISIBILITIES:
+                errors.append('[{}] visibility = {!r}: must be one of {}'.format(
+                    name, value, ', '.join(VISIBILITIES)))
+    return errors
 
 
 class Collector:

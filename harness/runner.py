@@ -10,6 +10,14 @@ Isolation, layer by layer:
   `kill()` empties the cgroup; otherwise RLIMIT_NPROC caps the user's task count;
 - `kill()` also kills the whole process group, then waits for the process, so no child and no bound port
   outlives the agent.
+- optionally (the Gradescope autograder, which runs as root) the agent of a submission runs as an
+  unprivileged user: `Agent(..., run_as=(uid, gid))`, or for every agent of a run the environment variable
+  CHATROOM_CHECK_AGENT_USER (a user name or uid). The agent then drops its groups, gid and uid before it
+  executes, its workdir is chowned to that user, and its interpreter is one that user can execute
+  (CHATROOM_CHECK_AGENT_PYTHON, else the first of the harness's own, /usr/bin/python3 and
+  /usr/local/bin/python3 that everyone can execute: the agent is stdlib-only, so it need not be the
+  harness's interpreter). The bundled
+  reference is trusted and never runs as that user, so a submission cannot read another agent's copy of it.
 The control channel is a socketpair inherited by the agent; the submission's stdout and stderr are
 separate pipes, captured (bounded) for the report.
 """
@@ -29,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 AGENT_SCRIPT = Path(__file__).resolve().parent / 'agent.py'
+REFERENCE_PATH = Path(__file__).resolve().parent.parent / 'chatroom.py'
+AGENT_USER_ENV, AGENT_PYTHON_ENV = 'CHATROOM_CHECK_AGENT_USER', 'CHATROOM_CHECK_AGENT_PYTHON'
 OUTPUT_LIMIT = 1 << 20
 IMPORT_TIMEOUT = 5.0
 CALL_TIMEOUT = 3.0
@@ -230,12 +240,25 @@ class TaskGroup:
             os.rmdir(self.path)
 
 
+_LIVE_AGENTS = set()    # started and not yet killed: kill_live_agents() ends them all (batch workers on SIGTERM)
+
+
+def kill_live_agents():
+    for agent in list(_LIVE_AGENTS):
+        with contextlib.suppress(Exception):
+            agent.kill()
+
+
 class Agent:
     """Harness-side handle of one agent process. Use as a context manager, or call kill()."""
 
-    def __init__(self, submission, limits=None):
+    def __init__(self, submission, limits=None, run_as=None, python=None):
         self.submission = Path(submission).resolve()
         self.limits = limits or Limits()
+        if run_as is None and self.submission != REFERENCE_PATH:
+            run_as = agent_user_from_env()
+        self.run_as = run_as                # (uid, gid) to drop to, or None
+        self.python = python or (agent_python() if run_as else sys.executable)
         self.proc = None
         self.workdir = None
         self.group = None
@@ -253,17 +276,24 @@ class Agent:
         self.workdir = Path(tempfile.mkdtemp(prefix='chatroom-check-'))
         shutil.copyfile(self.submission, self.workdir / 'chatroom.py')
         shutil.copyfile(AGENT_SCRIPT, self.workdir / '_chatroom_check_agent.py')
+        if self.run_as:
+            for path in (self.workdir, self.workdir / 'chatroom.py', self.workdir / '_chatroom_check_agent.py'):
+                os.chown(str(path), *self.run_as)
         ours, theirs = socket.socketpair()
         self.group = TaskGroup(self.limits.tasks)
         env = {'PATH': os.environ.get('PATH', '/usr/bin:/bin'), 'LANG': 'C.UTF-8', 'LC_ALL': 'C.UTF-8',
                'HOME': str(self.workdir), 'TMPDIR': str(self.workdir)}
-        argv = [sys.executable, '-I', '-u', str(self.workdir / '_chatroom_check_agent.py'),
+        argv = [self.python, '-I', '-u', str(self.workdir / '_chatroom_check_agent.py'),
                 str(theirs.fileno()), str(self.workdir / 'chatroom.py'), json.dumps(self.limits.for_agent())]
         preexec = None if self.group.path else self._limit_tasks_by_user
+        identity = {}
+        if self.run_as:   # subprocess drops groups, gid, then uid in the child, after preexec, before exec
+            identity = dict(user=self.run_as[0], group=self.run_as[1], extra_groups=[])
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             cwd=str(self.workdir), env=env, pass_fds=(theirs.fileno(),), start_new_session=True,
-            preexec_fn=preexec)
+            preexec_fn=preexec, **identity)
+        _LIVE_AGENTS.add(self)
         theirs.close()
         self.group.add(self.proc.pid)      # before the agent imports anything of the submission's
         self._channel = ours
@@ -275,15 +305,17 @@ class Agent:
     def _limit_tasks_by_user(self):
         # Without a cgroup, RLIMIT_NPROC counts every task of this user: allow what runs now plus ours.
         import resource
-        if os.geteuid() == 0:
+        uid = self.run_as[0] if self.run_as else os.geteuid()
+        if uid == 0:
             return  # root ignores RLIMIT_NPROC; nothing to gain
-        running = count_user_tasks()
+        running = count_user_tasks(uid)
         if running:
             resource.setrlimit(resource.RLIMIT_NPROC, (running + self.limits.tasks,) * 2)
 
     def kill(self):
         if self.proc is None:
             return
+        _LIVE_AGENTS.discard(self)
         with contextlib.suppress(OSError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
@@ -497,8 +529,8 @@ class AgentPool:
             self._spare = None
 
 
-def count_user_tasks():
-    uid = os.getuid()
+def count_user_tasks(uid=None):
+    uid = os.getuid() if uid is None else uid
     total = 0
     try:
         entries = os.listdir('/proc')
@@ -513,6 +545,46 @@ def count_user_tasks():
         except OSError:
             pass
     return total
+
+
+def resolve_user(name):
+    """(uid, gid) of a user name or numeric uid; KeyError if there is no such user."""
+    import pwd
+    entry = pwd.getpwuid(int(name)) if str(name).isdigit() else pwd.getpwnam(str(name))
+    return entry.pw_uid, entry.pw_gid
+
+
+def agent_user_from_env():
+    name = os.environ.get(AGENT_USER_ENV)
+    if not name:
+        return None
+    try:
+        return resolve_user(name)
+    except KeyError:
+        raise SubmissionProblem('harness', '{}={}: no such user'.format(AGENT_USER_ENV, name))
+
+
+def executable_by_everyone(path):
+    """True when any user can run `path`: it and every directory above it are world-searchable."""
+    real = Path(os.path.realpath(path))
+    try:
+        if not real.is_file() or not os.stat(str(real)).st_mode & 0o001:
+            return False
+        return all(os.stat(str(parent)).st_mode & 0o001 for parent in real.parents)
+    except OSError:
+        return False
+
+
+def agent_python():
+    """An interpreter an unprivileged user can execute, for agents that drop privileges."""
+    chosen = os.environ.get(AGENT_PYTHON_ENV)
+    if chosen:
+        return chosen
+    for candidate in (sys.executable, '/usr/bin/python3', '/usr/local/bin/python3'):
+        if candidate and executable_by_everyone(candidate):
+            return candidate
+    raise SubmissionProblem('harness', 'no Python interpreter that an unprivileged user can run (set {})'.format(
+        AGENT_PYTHON_ENV))
 
 
 def free_port(kind=socket.SOCK_STREAM):
