@@ -21,6 +21,7 @@ from .runner import AgentError
 
 REFERENCE = Path(__file__).resolve().parent.parent / 'chatroom.py'
 CHECKS_DIR = Path(__file__).resolve().parent / 'checks'
+DIFFERENTIAL_BUDGET = 3      # scenarios per protocol by default: a few seconds on the reference
 
 
 def pytest_addoption(parser):
@@ -31,6 +32,11 @@ def pytest_addoption(parser):
     group.addoption('--results-json', metavar='FILE', default=None, help='write a JSON summary here')
     group.addoption('--check-config', metavar='TOML', default=None,
                     help='override weights and visibility of checks or groups')
+    group.addoption('--differential-budget', metavar='N', type=int, default=DIFFERENTIAL_BUDGET,
+                    help='random scenarios per protocol in the differential checks (default %(default)s; '
+                         '0 skips them)')
+    group.addoption('--differential-seed', metavar='N', type=int, default=0,
+                    help='seed of the differential checks\' scenarios (default 0: the same every run)')
 
 
 def pytest_configure(config):
