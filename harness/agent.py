@@ -30,6 +30,7 @@ import json
 import os
 import queue
 import resource
+import signal
 import socket
 import sys
 import threading
@@ -172,7 +173,12 @@ class Agent:
                 self.main_tasks.put(request)
             else:
                 threading.Thread(target=self.answer, args=(request,), daemon=True).start()
-        os._exit(0)              # the runner closed the channel: nothing more to do
+        # The runner closed the channel, or died without cleaning up (a batch that killed a hung judge):
+        # take down the whole process group, so that nothing the submission forked outlives us.
+        try:
+            os.killpg(os.getpgid(0), signal.SIGKILL)
+        finally:
+            os._exit(0)
 
     def answer(self, request):
         request_id = request.get('id')
