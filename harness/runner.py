@@ -565,12 +565,14 @@ def agent_user_from_env():
 
 
 def executable_by_everyone(path):
-    """True when any user can run `path`: it and every directory above it are world-searchable."""
-    real = Path(os.path.realpath(path))
+    """True when any user can run `path`: it is world-executable, and every directory above it, both on
+    the path as given (a venv's bin/python may be a symlink inside a private folder) and on the path it
+    resolves to, is world-searchable."""
+    given, real = Path(os.path.abspath(path)), Path(os.path.realpath(path))
     try:
         if not real.is_file() or not os.stat(str(real)).st_mode & 0o001:
             return False
-        return all(os.stat(str(parent)).st_mode & 0o001 for parent in real.parents)
+        return all(os.stat(str(parent)).st_mode & 0o001 for parent in list(given.parents) + list(real.parents))
     except OSError:
         return False
 
