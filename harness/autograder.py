@@ -168,6 +168,12 @@ def run(root):
         run_result = judge(located, config=config if config.is_file() else None,
                            extra_checks=extra if extra.is_dir() else None)
     except SubmissionProblem as error:
+        if error.kind == 'harness':      # ours, not the student's
+            print('chatroom-check: ' + str(error))
+            write_json(results, problem_results(
+                'The autograder failed ({}). This is not your fault: tell your instructor.'.format(error),
+                started))
+            return 1
         message = str(error) + ('\n' + error.detail.strip() if error.detail else '')
         if note:
             message = 'Note: ' + note + '\n' + message

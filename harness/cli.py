@@ -102,6 +102,12 @@ def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=
         if junit:
             args += ['--junitxml', str(junit)]
         code = pytest.main(args)
+        if int(code) in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR,
+                         pytest.ExitCode.USAGE_ERROR):
+            # e.g. a check module that does not import: never a score of 0 / 0 that looks like a grade
+            raise SubmissionProblem('harness', 'the checks could not run (pytest exit code {}: {})'.format(
+                int(code), 'a check module failed to load' if code == pytest.ExitCode.INTERRUPTED else
+                'internal or usage error'))
         if not results.exists():
             raise SubmissionProblem('harness', 'the checks did not run (pytest exit code {})'.format(int(code)))
         with open(results, encoding='utf-8') as source:

@@ -223,6 +223,12 @@ def test_hostile_submission_cannot_read_the_reference_checks_config_or_results(g
             textwrap.dedent(HOSTILE.format(root=str(gradescope_root), log=str(log))))
         results = run_autograder(gradescope_root)
         reports = [json.loads(p.read_text()) for p in log.glob('report-*.json')]
+        # Control: the same code run as root does read the reference, so the test can see a leak.
+        for old in log.iterdir():
+            old.unlink()
+        subprocess.run([sys.executable, str(gradescope_root / 'submission' / 'chatroom.py')], cwd=str(log),
+                       capture_output=True, timeout=60)
+        control = [json.loads(p.read_text()) for p in log.glob('report-*.json')]
     finally:
         shutil.rmtree(str(log), ignore_errors=True)
     # It does import cleanly (2 marks for that); nothing else of the reference's reached it.
@@ -236,7 +242,23 @@ def test_hostile_submission_cannot_read_the_reference_checks_config_or_results(g
         for target, outcome in report['attempts'].items():
             vanished = target.startswith('/tmp/') and outcome == 'FileNotFoundError'  # a finished agent's
             assert outcome == 'PermissionError' or vanished, (target, outcome)
+    assert control[0]['uid'] == 0 and control[0]['attempts'][str(reference)].startswith('read ')
     found = [r['found'] for r in reports if 'found' in r]
     assert len(found) == 1
     readable = {path: outcome for path, outcome in found[0].items() if outcome != 'PermissionError'}
     assert not readable, readable
+
+
+def test_a_check_module_that_does_not_load_is_the_autograders_failure_not_a_zero(tmp_path):
+    (tmp_path / 'extra').mkdir()
+    (tmp_path / 'extra' / 'test_broken.py').write_text('import no_such_module_anywhere\n')
+    build(tmp_path / 'autograder.zip', extra_checks=tmp_path / 'extra')
+    root = tmp_path / 'root'
+    (root / 'submission').mkdir(parents=True)
+    with zipfile.ZipFile(tmp_path / 'autograder.zip') as archive:
+        archive.extractall(root / 'source')
+    os.chmod(str(root / 'source' / 'run_autograder'), 0o755)
+    shutil.copyfile(REFERENCE, root / 'submission' / 'chatroom.py')
+    results = run_autograder(root)
+    assert results['score'] == 0
+    assert 'The autograder failed' in results['output'] and 'not your fault' in results['output']

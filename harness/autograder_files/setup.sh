@@ -12,7 +12,7 @@ SOURCE="$ROOT/source"
 if [ -n "${CHATROOM_AUTOGRADER_PYTHON:-}" ]; then
     PY="$CHATROOM_AUTOGRADER_PYTHON"
     "$PY" -c 'import sys; assert sys.version_info >= (3, 9), sys.version'
-    "$PY" -c 'import pytest, pytest_timeout, rich'
+    "$PY" -c 'import pytest, pytest_timeout, rich, hypothesis'
 else
     if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
         apt-get update
