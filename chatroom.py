@@ -243,6 +243,11 @@ class ServerTCP:
         except (OSError, ValueError):
             return False
         client_socket.setblocking(False)
+        try:
+            # Small chat messages go out at once instead of waiting for the peer's delayed ACK (Nagle).
+            client_socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         name = self._read_name(client_socket)
         if not name:
             close_quietly(client_socket)
