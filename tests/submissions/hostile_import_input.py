@@ -1,0 +1,3 @@
+"""HOSTILE SUBMISSION (a test input of the harness): input() at import."""
+
+name = input('Your name: ')
