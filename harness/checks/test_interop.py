@@ -66,6 +66,8 @@ def converse(server_path, client_path, protocol, stages):
             alice = Client(client_path, client_cls(protocol), 'alice', port)
             clients.append(alice)
             joined = alice.sees('Welcome')
+            if not joined:
+                return          # nobody in the room: every later stage would only wait out its deadline
             bob = Client(client_path, client_cls(protocol), 'bob', port)
             clients.append(bob)
             stages['join'] = joined and bob.sees('Welcome') and alice.sees('User bob joined')

@@ -3,7 +3,7 @@
 import threading
 
 from harness.catalog import check
-from harness.peers import PeerError
+from harness.peers import PeerError, show
 
 TAGS = ['ServerTCP']
 STARTS = ['structure.classes']
@@ -39,6 +39,8 @@ def test_join_broadcast(tcp_server):
     alice.expect('User carol joined')
     bob.expect('User carol joined')
     carol.expect_silence('User carol joined')
+    assert 'User carol joined' not in carol.transcript, \
+        'carol received her own join: {}'.format(show(carol.transcript))
 
 
 @check('tcp.chat_broadcast', weight=6, spec='3 ServerTCP.broadcast', tags=TAGS, depends=WELCOMES,

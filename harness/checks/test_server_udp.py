@@ -47,6 +47,7 @@ def test_join_broadcast(udp_server):
     bob = udp_server.join('bob')
     alice.expect('User bob joined')
     bob.expect_silence('User bob joined')
+    assert 'User bob joined' not in bob.datagrams, 'bob received his own join: {}'.format(bob.datagrams)
     entries = _messages(udp_server)
     assert any(text == 'User bob joined' and tuple(addr) == bob.address for addr, text in entries), \
         'messages should hold ({}, \'User bob joined\'); it holds {}'.format(bob.address, entries[-5:])
@@ -112,6 +113,8 @@ def test_strangers_ignored(udp_server):
     bob.say('still working')
     udp_server.expect_chat(alice, 'bob', 'still working')
     alice.expect_silence('let me in')
+    leaked = [got for got in alice.datagrams if 'let me in' in got]
+    assert not leaked, "the stranger's datagram was relayed to alice: {}".format(leaked)
     assert udp_server.count() == 2, 'a stranger\'s datagram changed the count'
 
 
