@@ -82,9 +82,17 @@ def run_returned_after_extra_connection():
     return RUN_STOP_PARTIAL_CREDIT
 
 
-def client_ended_by(how):
+def client_ended_by(how, when='at the end of input'):
+    """A client's run() that raised EOFError or called sys.exit() has ended: counted, and noted. Returns
+    True when `how` (an exception's name) counts as ended."""
     if how in ('EOFError', 'SystemExit'):
-        note('run() ended by raising {} at the end of input: counted as ended'.format(how))
+        note('run() ended by raising {} {}: counted as ended'.format(how, when))
+        return True
+    return False
+
+
+def client_interrupt_propagated():
+    note("run() let KeyboardInterrupt out after Ctrl-C (having sent 'exit'): counted as ended")
 
 
 # -- messages list ----------------------------------------------------------------------------------------

@@ -1,0 +1,224 @@
+"""Scripted fake chat servers, for judging a submission's ClientTCP and ClientUDP.
+
+A fake server listens on 127.0.0.1, on an ephemeral port, for the one client under test. It records
+exactly the bytes the client sends, in order, and checks them against what the wire protocol demands
+with a deadline; it sends the replies a check scripts. Unlike the fake clients of `peers`, it judges
+bytes, not texts: a client that sends b'alice\\n' for its name did not send b'alice'.
+
+TCP has no message boundaries. `expect_text` waits until as many bytes as expected arrived (or the
+bytes already differ); bytes that arrived together with the expected ones, beyond them, are a failure
+(b'hello\\n' for b'hello'). Bytes that come later are judged by the next expectation: they stand in
+front of what it expects.
+
+A fake server never sends two messages back to back: a check sends the next one only once the client
+consumed the first (see ../shared/spec/judgement-calls.md). `send` does not enforce this; the checks do.
+"""
+
+import socket
+import time
+
+LOOPBACK = '127.0.0.1'
+DEFAULT_WITHIN = 2.0
+
+
+class FakeServerError(AssertionError):
+    """What the client under test sent (or did not send) is not what the protocol demands."""
+
+
+def show(data, limit=200):
+    text = repr(bytes(data))
+    return text if len(text) <= limit else text[:limit] + '...'
+
+
+class _Deadline:
+    def __init__(self, seconds):
+        self.end = time.monotonic() + seconds
+
+    def remaining(self):
+        return max(0.0, self.end - time.monotonic())
+
+    def passed(self):
+        return time.monotonic() >= self.end
+
+
+class FakeTcpServer:
+    """A fake ServerTCP for one client: `wait_for_connection`, then `expect_text` / `send`."""
+
+    protocol = 'tcp'
+
+    def __init__(self, host=LOOPBACK):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind((host, 0))
+        self.sock.listen(4)
+        self.host, self.port = self.sock.getsockname()
+        self.conn = None
+        self.received = bytearray()      # every byte the client sent, in order
+        self.cursor = 0                  # how far expectations consumed `received`
+        self.eof = False                 # the client closed (or reset) the connection
+
+    def wait_for_connection(self, within=DEFAULT_WITHIN):
+        """Accept the client's connection; FakeServerError if it did not connect within `within`."""
+        if self.conn is not None:
+            return
+        self.sock.settimeout(max(within, 0.001))
+        try:
+            self.conn, _ = self.sock.accept()
+        except socket.timeout:
+            raise FakeServerError('the client did not connect to the server ({}:{}) within {:.1f}s'.format(
+                self.host, self.port, within)) from None
+        self.conn.settimeout(None)
+        self._ack_now()
+
+    def _pump(self, timeout):
+        """Read once, waiting at most `timeout`. False once the connection is over."""
+        if self.eof:
+            return False
+        self.conn.settimeout(max(timeout, 0.001))
+        try:
+            data = self.conn.recv(65536)
+        except socket.timeout:
+            return True
+        except OSError:
+            self.eof = True
+            return False
+        if not data:
+            self.eof = True
+            return False
+        self.received += data
+        self._ack_now()
+        return True
+
+    def _ack_now(self):
+        # A client that writes twice in a row (Nagle's algorithm) waits for our ACK of the first write;
+        # Linux delays that ACK by up to 40 ms unless asked, after each read, to acknowledge at once.
+        quickack = getattr(socket, 'TCP_QUICKACK', None)
+        if quickack is not None:
+            try:
+                self.conn.setsockopt(socket.IPPROTO_TCP, quickack, 1)
+            except OSError:
+                pass
+
+    def pending(self):
+        return bytes(self.received[self.cursor:])
+
+    def expect_bytes(self, data, within=DEFAULT_WITHIN):
+        """The client's next bytes are exactly `data`, arriving within `within` seconds."""
+        self.wait_for_connection(within)
+        deadline = _Deadline(within)
+        while True:
+            got = self.pending()
+            if len(got) >= len(data) or not data.startswith(got):
+                break
+            if deadline.passed() or not self._pump(deadline.remaining()):
+                break
+        got = self.pending()
+        if got == data:
+            self.cursor += len(data)
+            return
+        if got.startswith(data):
+            raise FakeServerError('the server expected the client to send {} and it sent {} ({} more '
+                                  'byte{} than expected)'.format(show(data), show(got), len(got) - len(data),
+                                                                's' if len(got) - len(data) != 1 else ''))
+        if not got:
+            raise FakeServerError('the server expected the client to send {} within {:.1f}s; it received '
+                                  'nothing{}'.format(show(data), within, self._closed()))
+        raise FakeServerError('the server expected the client to send {}; it received {}{}'.format(
+            show(data), show(got), self._closed() if data.startswith(got) else ''))
+
+    def expect_text(self, text, within=DEFAULT_WITHIN):
+        self.expect_bytes(text.encode('utf-8'), within)
+
+    def _closed(self):
+        return ' (and the client closed the connection)' if self.eof else ''
+
+    def send(self, text):
+        """One message to the client."""
+        self.conn.sendall(text.encode('utf-8'))
+
+    def close(self):
+        for sock in (self.conn, self.sock):
+            if sock is not None:
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class FakeUdpServer:
+    """A fake ServerUDP for one client: the client's first datagram tells where it is; each datagram is
+    one message and must be exactly what is expected."""
+
+    protocol = 'udp'
+
+    def __init__(self, host=LOOPBACK):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((host, 0))
+        self.host, self.port = self.sock.getsockname()
+        self.datagrams = []              # (bytes, source address), in order of arrival
+        self.cursor = 0
+        self.client_addr = None          # where the first datagram came from; replies go there
+
+    def _pump(self, timeout):
+        self.sock.settimeout(max(timeout, 0.001))
+        try:
+            data, source = self.sock.recvfrom(65536)
+        except (socket.timeout, OSError):
+            return
+        self.datagrams.append((data, source))
+        if self.client_addr is None:
+            self.client_addr = source
+
+    def wait_for_connection(self, within=DEFAULT_WITHIN):
+        """Wait for the client's first datagram (without consuming it)."""
+        deadline = _Deadline(within)
+        while self.client_addr is None:
+            if deadline.passed():
+                raise FakeServerError('the server ({}:{}) received no datagram from the client within '
+                                      '{:.1f}s'.format(self.host, self.port, within))
+            self._pump(deadline.remaining())
+
+    def pending(self):
+        return [data for data, _ in self.datagrams[self.cursor:]]
+
+    def expect_bytes(self, data, within=DEFAULT_WITHIN):
+        """The client's next datagram is exactly `data`, arriving within `within` seconds."""
+        deadline = _Deadline(within)
+        while self.cursor >= len(self.datagrams) and not deadline.passed():
+            self._pump(deadline.remaining())
+        if self.cursor >= len(self.datagrams):
+            raise FakeServerError('the server expected the datagram {} within {:.1f}s; it received '
+                                  'nothing'.format(show(data), within))
+        got, _ = self.datagrams[self.cursor]
+        self.cursor += 1
+        if got != data:
+            raise FakeServerError('the server expected the datagram {}; it received {}'.format(
+                show(data), show(got)))
+
+    def expect_text(self, text, within=DEFAULT_WITHIN):
+        self.expect_bytes(text.encode('utf-8'), within)
+
+    def send(self, text):
+        """One datagram to the client (to where its first datagram came from)."""
+        self.sock.sendto(text.encode('utf-8'), self.client_addr)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def fake_server(protocol):
+    return FakeTcpServer() if protocol == 'tcp' else FakeUdpServer()
