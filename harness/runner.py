@@ -355,9 +355,15 @@ class Agent:
                     reply = json.loads(line)
                 except ValueError:
                     continue
+                if not isinstance(reply, dict):
+                    continue
                 with self._lock:
-                    self._replies[reply.get('id')] = reply
-                    self._lock.notify_all()
+                    # Only the first reply to a request that was sent: the submission runs in the agent's
+                    # process and can write to the channel too, but not answer what was not yet asked.
+                    request_id = reply.get('id')
+                    if request_id in self._pending and request_id not in self._replies:
+                        self._replies[request_id] = reply
+                        self._lock.notify_all()
         except (OSError, ValueError):
             pass
         finally:
@@ -370,12 +376,12 @@ class Agent:
         with self._lock:
             self._next_id += 1
             request_id = self._next_id
+            self._pending[request_id] = op      # before sending: the reply may come at once
         fields.update(op=op, id=request_id)
         try:
             self._channel.sendall((json.dumps(fields) + '\n').encode('utf-8'))
         except OSError:
             raise AgentGone(self.proc.poll(), self.stderr.text()[-2000:])
-        self._pending[request_id] = op
         return request_id
 
     def wait(self, request_id, timeout):
@@ -444,8 +450,25 @@ class Agent:
             raise SubmissionProblem('import_exit', 'importing chatroom.py ended the process ({})'.format(
                 describe_exit(error.returncode)), detail=error.stderr_tail)
 
+    # A constructor that hung once hangs every time: checks that build the same class of the same file
+    # (structure, the class's checks, interop) fail at once instead of each waiting out the timeout.
+    _hung_constructors = {}
+
     def construct(self, obj, cls, *args, timeout=CALL_TIMEOUT):
-        return self.request('construct', timeout, obj=obj, cls=cls, args=list(args))
+        try:
+            stat = self.submission.stat()
+            key = (str(self.submission), stat.st_size, stat.st_mtime_ns, cls)
+        except OSError:
+            key = None
+        if key in Agent._hung_constructors:
+            raise Agent._hung_constructors[key]
+        try:
+            return self.request('construct', timeout, obj=obj, cls=cls, args=list(args))
+        except AgentTimeout as error:
+            if key is not None:
+                where = error.where[:-1] + [(error.where[-1] + ' ' if error.where else '') + '(in an earlier check)']
+                Agent._hung_constructors[key] = AgentTimeout(error.op, error.timeout, where)
+            raise
 
     def get(self, obj, name, timeout=CALL_TIMEOUT):
         return self.request('get', timeout, obj=obj, name=name)
