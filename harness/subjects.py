@@ -11,6 +11,7 @@ from . import fakes, leniency, peers
 from .runner import AgentError, AgentGone, AgentTimeout, CallFailed, describe_exit, start_server
 
 STATE_POLL = 0.02
+SETTLE = 0.15          # seconds before run_event is set, see stop_with_event
 
 
 class ServerSubject:
@@ -115,6 +116,10 @@ class ServerSubject:
     def stop_with_event(self):
         """Set run_event and wait for run() to return. Returns the credit: 1 if it returned in time,
         partial if it returned only once one more connection arrived, 0 if it did not return."""
+        # A server that has just welcomed a client may still be on its way back from accept_client() to
+        # its accept(): setting the event then would let a blocking accept() win full credit by chance.
+        # Nothing announces that the server is idle again, so give it a short settle, once.
+        time.sleep(SETTLE)
         self.agent.set_event('server', 'run_event')
         returned, _ = self.run_returned(leniency.RUN_STOP_WITHIN)
         if returned:
