@@ -37,7 +37,7 @@ th { background:#f6f8fa; font-weight:600; font-size:12px; color: var(--muted); t
      letter-spacing: .03em; }
 tr:last-child td { border-bottom: none; }
 td.num, th.num { text-align:right; white-space:nowrap; font-variant-numeric: tabular-nums; }
-td.id { color: var(--muted); font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; white-space: nowrap; }
+td.id { color: var(--muted); font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; overflow-wrap: anywhere; }
 .pill { display:inline-block; white-space: nowrap; min-width: 62px; text-align:center; border-radius: 10px; padding: 1px 8px;
         font-size: 12px; font-weight: 600; }
 .pill.passed { background: var(--ok-bg); color: var(--ok); }
@@ -64,6 +64,12 @@ details.submission { background:#fff; border:1px solid var(--line); border-radiu
 details.submission > summary { cursor: pointer; padding: 10px 16px; font-weight: 600; list-style-position: inside; }
 details.submission > div { padding: 0 16px 16px; }
 a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: underline; }
+table.run { table-layout: fixed; }
+.wide main { max-width: 1500px; }
+.scroll { overflow-x: auto; border-radius: 8px; }
+#submissions th { font-size: 11px; letter-spacing: 0; white-space: nowrap; }
+#submissions td.remark { min-width: 240px; font-size: 13px; }
+#submissions td.cell { font-size: 13px; white-space: nowrap; }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 """
 
@@ -80,11 +86,12 @@ def state_of(result):
     return SKIPPED if result.status == SKIPPED else 'failed'
 
 
-def page(title, body):
+def page(title, body, wide=False):
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            '<title>{}</title><style>{}</style></head>\n<body><main>\n{}\n'
-            '<footer>chatroom-check report</footer></main></body></html>\n').format(escape(title), CSS, body)
+            '<title>{}</title><style>{}</style></head>\n<body{}><main>\n{}\n'
+            '<footer>chatroom-check report</footer></main></body></html>\n').format(
+                escape(title), CSS, ' class="wide"' if wide else '', body)
 
 
 def check_row(result, outcome_column=True):
@@ -170,8 +177,8 @@ def run_body(run, heading=True, note=''):
             g=escape(group), e=fmt(earned), p=fmt(possible),
             f=' · {} not passed'.format(failing) if failing else ''))
         outcomes = any(isinstance(c.details, dict) and c.details.get('outcome') for c in checks)
-        out.append('<table class="checks"><tr><th style="width:92px">result</th><th>check</th>{}'
-                   '<th style="width:190px">id</th><th class="num" style="width:80px">score</th></tr>'.format(
+        out.append('<table class="checks run"><tr><th style="width:120px">result</th><th>check</th>{}'
+                   '<th style="width:250px">id</th><th class="num" style="width:80px">score</th></tr>'.format(
                        '<th style="width:170px">outcome</th>' if outcomes else ''))
         out.extend(check_row(c, outcomes) for c in checks)
         out.append('</table>')
@@ -208,7 +215,7 @@ def render_batch(graded, wall_time=0.0):
     problems = sum(1 for item in graded if item.run.problem)
     out = ['<h1>chatroom-check: batch of {}</h1>'.format(len(graded)),
            '<div class="sub">{} full marks · {} with a problem · {:.1f}s</div>'.format(full, problems, wall_time),
-           '<h2>Submissions</h2><table class="checks" id="submissions"><tr><th>submission</th>'
+           '<h2>Submissions</h2><div class="scroll"><table class="checks" id="submissions"><tr><th>submission</th>'
            '<th class="num">score</th><th>result</th>']
     out += ['<th class="num">{}</th>'.format(escape(g)) for g in groups]
     out.append('<th>problem / note</th></tr>')
@@ -241,18 +248,18 @@ def render_batch(graded, wall_time=0.0):
         remark = '; '.join(filter(None, [run.problem, ('note: ' + item.submission.note)
                                           if item.submission.note else '']))
         out.append('<tr class="row-{kind}"><td><a href="#{a}">{name}</a></td><td class="num">{s} / {m}</td>'
-                   '<td><span class="pill {kind}">{label}</span></td>{cells}<td>{remark}</td></tr>'.format(
+                   '<td><span class="pill {kind}">{label}</span></td>{cells}<td class="remark">{remark}</td></tr>'.format(
                        kind=kind, a=anchor(item.name), name=escape(item.name), s=fmt(run.score),
                        m='?' if maximum is None else fmt(maximum), label=label, cells=''.join(cells),
                        remark=escape(remark[:300])))
-    out.append('</table><h2>Reports</h2>')
+    out.append('</table></div><h2>Reports</h2>')
     for item, (kind, label, maximum) in zip(graded, verdicts):
         out.append('<details class="submission" id="{a}"><summary>{name} — {s} / {m} <span class="pill {kind}">'
                    '{label}</span></summary><div>{body}</div></details>'.format(
                        a=anchor(item.name), name=escape(item.name), s=fmt(item.run.score),
                        m='?' if maximum is None else fmt(maximum), kind=kind, label=label,
                        body=run_body(item.run, heading=False, note=item.submission.note)))
-    return page('chatroom-check: batch of {}'.format(len(graded)), '\n'.join(out))
+    return page('chatroom-check: batch of {}'.format(len(graded)), '\n'.join(out), wide=True)
 
 
 def write(path, text):
