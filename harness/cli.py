@@ -18,6 +18,8 @@
 """
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -52,6 +54,13 @@ def build_parser():
     parser.add_argument('--html', metavar='FILE', help='also write a self-contained HTML report to FILE')
     parser.add_argument('-k', metavar='EXPR', dest='keyword', help='only run checks matching EXPR (as pytest -k)')
     parser.add_argument('-v', '--verbose', action='store_true', help='show the spec section of passed checks too')
+    differential = parser.add_argument_group('differential checks (random scenarios against the model)')
+    budget = differential.add_mutually_exclusive_group()
+    budget.add_argument('--differential-budget', type=int, metavar='N', default=None,
+                        help='random scenarios per protocol (default: a small fixed number; 0 skips them)')
+    budget.add_argument('--no-differential', action='store_true', help='skip the differential checks')
+    differential.add_argument('--seed', type=int, metavar='N', default=None,
+                              help='seed of the random scenarios (default: fixed, the same every run)')
     batch = parser.add_argument_group('batch (a folder or several paths)')
     batch.add_argument('--jobs', '-j', type=int, metavar='N', help='submissions judged at once (default: cores)')
     batch.add_argument('--csv', metavar='FILE', help='write one row per submission: name, total, max, checks…')
@@ -78,8 +87,10 @@ def checks_plugin_args():
     return ['-p', 'harness.plugin']
 
 
-def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=None):
-    """Run the conformance suite on one submission in this process; return its RunResult."""
+def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=None, differential_budget=None,
+          seed=None):
+    """Run the conformance suite on one submission in this process; return its RunResult.
+    `differential_budget` (scenarios per protocol; 0 skips) and `seed`: None keeps the plugin's defaults."""
     import pytest
 
     validate_submission(path)
@@ -94,14 +105,24 @@ def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=
         args = [str(checks), '--submission', str(path), '--results-json', str(results),
                 '-p', 'no:cacheprovider', '--rootdir', str(checks), '-c', os.devnull] + checks_plugin_args()
         if quiet:
-            args += ['-p', 'no:terminal']
+            # Not `-p no:terminal`: pytest's assertion rewriting needs the terminal reporter to explain a
+            # failed comparison. Keep it, quiet, and swallow what it prints.
+            args += ['-qq', '--no-header', '--no-summary', '-p', 'no:warnings']
         if keyword:
             args += ['-k', keyword]
         if config:
             args += ['--check-config', str(config)]
         if junit:
             args += ['--junitxml', str(junit)]
-        code = pytest.main(args)
+        if differential_budget is not None:
+            args += ['--differential-budget', str(int(differential_budget))]
+        if seed is not None:
+            args += ['--differential-seed', str(int(seed))]
+        if quiet:
+            with contextlib.redirect_stdout(io.StringIO()):
+                code = pytest.main(args)
+        else:
+            code = pytest.main(args)
         if int(code) in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR,
                          pytest.ExitCode.USAGE_ERROR):
             # e.g. a check module that does not import: never a score of 0 / 0 that looks like a grade
@@ -164,10 +185,16 @@ def main(argv=None):
             return bad_input(problem)
     paths = [Path(p) for p in args.path]
     if len(paths) > 1 or any(p.is_dir() for p in paths) or args.csv or args.out or args.jobs or args.as_user:
+        if args.differential_budget is not None or args.no_differential or args.seed is not None:
+            # batch workers do not pass them on (harness/batch.py worker_command): refuse, never ignore
+            return bad_input('--differential-budget, --no-differential and --seed apply to one submission, '
+                             'not to a batch')
         from .batch import main as batch_main
         return batch_main(args, paths)
     if args.timeout is not None:
         return bad_input('--timeout applies to a batch (a folder or several paths)')
+    if args.differential_budget is not None and args.differential_budget < 0:
+        return bad_input('--differential-budget must be 0 or more')
     if args.batch_worker:
         # A batch stops an overrunning worker with SIGTERM: end its agents (and all they started) first.
         def stop(signum, frame):
@@ -178,7 +205,8 @@ def main(argv=None):
     path = paths[0] if paths else REFERENCE
     try:
         run = judge(path, keyword=args.keyword, config=args.config, junit=args.junit,
-                    extra_checks=args.extra_checks)
+                    extra_checks=args.extra_checks, seed=args.seed,
+                    differential_budget=0 if args.no_differential else args.differential_budget)
     except SubmissionProblem as problem:
         print('chatroom-check: {}'.format(problem), file=sys.stderr)
         if problem.detail:
