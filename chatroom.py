@@ -40,7 +40,8 @@ DEFAULT_PORT = 12345
 RECV_SIZE = 65536
 MAX_BACKLOG = 1 << 20          # bytes queued for one TCP client before it is dropped as a slow reader
 NAME_TIMEOUT = 5.0             # seconds a new TCP connection has to send its name
-POLL_INTERVAL = 0.2            # seconds between checks of the stop events; bounds shutdown latency
+POLL_INTERVAL = 0.2            # seconds between checks of the stop events in per-client threads
+STOP_POLL = 0.05               # the same in the loops a person waits on: run()'s accept loop, the input loop
 CONNECT_TIMEOUT = 5.0          # seconds a client waits for the server's reply to its join
 SHUTDOWN_FLUSH = 1.0           # seconds shutdown() spends delivering 'server-shutdown' to slow readers
 UDP_MESSAGES_KEPT = 10000      # ServerUDP.messages keeps at least this many of the latest entries
@@ -344,7 +345,7 @@ class ServerTCP:
         try:
             while not self.run_event.is_set():
                 try:
-                    if not wait_ready(self.server_socket, POLL_INTERVAL):
+                    if not wait_ready(self.server_socket, STOP_POLL):
                         continue
                 except (OSError, ValueError):
                     break
@@ -537,7 +538,7 @@ class ServerUDP:
         try:
             while not self.run_event.is_set():
                 try:
-                    if not wait_ready(self.server_socket, POLL_INTERVAL):
+                    if not wait_ready(self.server_socket, STOP_POLL):
                         continue
                 except (OSError, ValueError):
                     break
@@ -716,7 +717,7 @@ def run_client(client):
         lines = _StdinLines()
         while not client.exit_run.is_set():
             try:
-                line = lines.next_line(POLL_INTERVAL)
+                line = lines.next_line(STOP_POLL)
             except TimeoutError:
                 continue
             if line is None or line == EXIT:

@@ -24,7 +24,6 @@ the runner captures apart from the control channel, so nothing a submission prin
 
 import faulthandler
 import importlib.util
-import inspect
 import io
 import json
 import os
@@ -217,6 +216,7 @@ class Agent:
                 'python': sys.version.split()[0]}
 
     def op_inspect(self, request):
+        import inspect          # only here: it is the slowest import of the agent's start
         found = {}
         for name in ('ServerTCP', 'ClientTCP', 'ServerUDP', 'ClientUDP'):
             cls = getattr(self.module, name, None)

@@ -21,7 +21,7 @@ from .runner import AgentError
 
 REFERENCE = Path(__file__).resolve().parent.parent / 'chatroom.py'
 CHECKS_DIR = Path(__file__).resolve().parent / 'checks'
-DIFFERENTIAL_BUDGET = 3      # scenarios per protocol by default: a few seconds on the reference
+DIFFERENTIAL_BUDGET = 2      # scenarios per protocol by default: a few seconds on the reference
 
 
 def pytest_addoption(parser):

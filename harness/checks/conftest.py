@@ -6,10 +6,6 @@ import pytest
 from harness.runner import AgentError, AgentPool, SubmissionProblem
 from harness.subjects import ClientSubject, ServerSubject
 
-# A constructor that failed once fails the same way every time: don't pay its timeout again.
-_broken_constructors = {}
-
-
 @pytest.fixture(scope='session')
 def agent_pool(submission_path):
     pool = AgentPool(submission_path)
@@ -28,72 +24,54 @@ def agent(agent_pool):
         yield running
 
 
-def _server(agent, submission_path, protocol):
-    key = (str(submission_path), protocol)
-    if key in _broken_constructors:
-        pytest.fail(_broken_constructors[key], pytrace=False)
+def _server(agent, protocol):
     subject = ServerSubject(agent, protocol)
     try:
         subject.start()
-    except AgentError as error:
-        message = 'could not start {}(port): {}'.format(subject.cls, error)
-        _broken_constructors[key] = message + ' (seen in an earlier check)'
-        pytest.fail(message, pytrace=False)
+    except AgentError as error:      # a constructor that hung is not waited for twice (runner.py)
+        pytest.fail('could not start {}(port): {}'.format(subject.cls, error), pytrace=False)
     return subject
 
 
 @pytest.fixture
-def tcp_server(agent, submission_path):
+def tcp_server(agent):
     """The submission's ServerTCP, bound to a free loopback port, with run() running in the agent."""
-    subject = _server(agent, submission_path, 'tcp')
+    subject = _server(agent, 'tcp')
     yield subject
     subject.close()
 
 
 @pytest.fixture
-def udp_server(agent, submission_path):
+def udp_server(agent):
     """The submission's ServerUDP, bound to a free loopback port, with run() running in the agent."""
-    subject = _server(agent, submission_path, 'udp')
+    subject = _server(agent, 'udp')
     yield subject
     subject.close()
 
 
-@pytest.fixture(params=['tcp', 'udp'])
-def server(request, agent, submission_path):
-    subject = _server(agent, submission_path, request.param)
-    yield subject
-    subject.close()
-
-
-def _client(agent, submission_path, protocol):
+def _client(agent, protocol):
     subject = ClientSubject(agent, protocol)
-    key = (str(submission_path), subject.cls)
-    if key in _broken_constructors:
-        subject.close()
-        pytest.fail(_broken_constructors[key], pytrace=False)
     try:
         subject.construct()
-    except AgentError as error:
+    except AgentError as error:      # a constructor that hung is not waited for twice (runner.py)
         subject.close()
-        message = "could not construct {}('alice', port): {}".format(subject.cls, error)
-        _broken_constructors[key] = message + ' (seen in an earlier check)'
-        pytest.fail(message, pytrace=False)
+        pytest.fail("could not construct {}('alice', port): {}".format(subject.cls, error), pytrace=False)
     return subject
 
 
 @pytest.fixture
-def tcp_client(agent, submission_path):
+def tcp_client(agent):
     """The submission's ClientTCP('alice', port) in the agent; `port` is a fake TCP server's
     (tcp_client.server), which has not accepted the connection yet."""
-    subject = _client(agent, submission_path, 'tcp')
+    subject = _client(agent, 'tcp')
     yield subject
     subject.close()
 
 
 @pytest.fixture
-def udp_client(agent, submission_path):
+def udp_client(agent):
     """The submission's ClientUDP('alice', port) in the agent; `port` is a fake UDP server's
     (udp_client.server)."""
-    subject = _client(agent, submission_path, 'udp')
+    subject = _client(agent, 'udp')
     yield subject
     subject.close()

@@ -8,7 +8,7 @@ def gradescope(run):
     tests = []
     for result in run.checks:
         output = result.message
-        if result.status != PASSED and result.hint:
+        if (result.status != PASSED or result.score < result.weight) and result.hint:
             output = (output + '\n' if output else '') + 'Hint: ' + result.hint
         if result.notes:
             output = (output + '\n' if output else '') + '\n'.join('Note: ' + n for n in result.notes)
