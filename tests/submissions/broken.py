@@ -20,7 +20,7 @@ REFERENCE = Path(__file__).resolve().parent.parent.parent / 'chatroom.py'
 TCP_TAKEN = "taken = name in self.clients.values()\n            if not taken:\n                # Registered"
 UDP_TAKEN = "taken = name in self.clients.values()\n            if not taken:\n                self.clients[client_addr]"
 TCP_RUN_LOOP = ("while not self.run_event.is_set():\n                try:\n                    if not wait_ready("
-                "self.server_socket, POLL_INTERVAL):\n                        continue\n                except "
+                "self.server_socket, STOP_POLL):\n                        continue\n                except "
                 "(OSError, ValueError):\n                    break\n                if self.accept_client():")
 TCP_RUN_END = ("name='chatroom-client', daemon=True).start()\n        except KeyboardInterrupt:\n"
                "            pass\n        finally:\n            self.shutdown()")
@@ -58,11 +58,11 @@ VARIANTS = {
     'tcp_not_listening': (
         [("        self.server_socket.listen(socket.SOMAXCONN)\n", ""),
          ("    def run(self):\n        try:\n            while not self.run_event.is_set():\n                try:\n"
-          "                    if not wait_ready(self.server_socket, POLL_INTERVAL):\n                        continue\n"
+          "                    if not wait_ready(self.server_socket, STOP_POLL):\n                        continue\n"
           "                except (OSError, ValueError):\n                    break\n                if self",
           "    def run(self):\n        self.server_socket.listen(socket.SOMAXCONN)\n        try:\n"
           "            while not self.run_event.is_set():\n                try:\n"
-          "                    if not wait_ready(self.server_socket, POLL_INTERVAL):\n                        continue\n"
+          "                    if not wait_ready(self.server_socket, STOP_POLL):\n                        continue\n"
           "                except (OSError, ValueError):\n                    break\n                if self")],
         ['structure.server_tcp_attributes']),
     'udp_messages_not_empty': (
@@ -242,7 +242,7 @@ VALID = {
 PARTIAL = {
     # accept() blocks without a timeout: run() notices run_event only once one more connection arrives.
     'tcp_blocking_accept': (
-        [(TCP_RUN_LOOP, TCP_RUN_LOOP.replace('wait_ready(self.server_socket, POLL_INTERVAL)',
+        [(TCP_RUN_LOOP, TCP_RUN_LOOP.replace('wait_ready(self.server_socket, STOP_POLL)',
                                              'wait_ready(self.server_socket, None)'))],
         {'tcp.shutdown_run_event': 3.0}),
 }
