@@ -26,9 +26,7 @@ submissions as (default chatroom-student, else nobody).
 """
 
 import argparse
-import json
 import os
-import shutil
 import subprocess
 import sys
 import time

@@ -31,10 +31,10 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 from .catalog import GROUPS
-from .results import PASSED, RunResult, write_json
+from .results import RunResult, write_json
 
 DEFAULT_TIMEOUT = 300.0
 STDERR_LIMIT = 64 * 1024

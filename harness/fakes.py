@@ -15,7 +15,8 @@ consumed the first (see ../shared/spec/judgement-calls.md). `send` does not enfo
 """
 
 import socket
-import time
+
+from .peers import Deadline
 
 LOOPBACK = '127.0.0.1'
 DEFAULT_WITHIN = 2.0
@@ -28,17 +29,6 @@ class FakeServerError(AssertionError):
 def show(data, limit=200):
     text = repr(bytes(data))
     return text if len(text) <= limit else text[:limit] + '...'
-
-
-class _Deadline:
-    def __init__(self, seconds):
-        self.end = time.monotonic() + seconds
-
-    def remaining(self):
-        return max(0.0, self.end - time.monotonic())
-
-    def passed(self):
-        return time.monotonic() >= self.end
 
 
 class FakeTcpServer:
@@ -104,7 +94,7 @@ class FakeTcpServer:
     def expect_bytes(self, data, within=DEFAULT_WITHIN):
         """The client's next bytes are exactly `data`, arriving within `within` seconds."""
         self.wait_for_connection(within)
-        deadline = _Deadline(within)
+        deadline = Deadline(within)
         while True:
             got = self.pending()
             if len(got) >= len(data) or not data.startswith(got):
@@ -176,7 +166,7 @@ class FakeUdpServer:
 
     def wait_for_connection(self, within=DEFAULT_WITHIN):
         """Wait for the client's first datagram (without consuming it)."""
-        deadline = _Deadline(within)
+        deadline = Deadline(within)
         while self.client_addr is None:
             if deadline.passed():
                 raise FakeServerError('the server ({}:{}) received no datagram from the client within '
@@ -188,7 +178,7 @@ class FakeUdpServer:
 
     def expect_bytes(self, data, within=DEFAULT_WITHIN):
         """The client's next datagram is exactly `data`, arriving within `within` seconds."""
-        deadline = _Deadline(within)
+        deadline = Deadline(within)
         while self.cursor >= len(self.datagrams) and not deadline.passed():
             self._pump(deadline.remaining())
         if self.cursor >= len(self.datagrams):

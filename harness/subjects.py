@@ -5,6 +5,7 @@ import contextlib
 import os
 import platform
 import socket
+import threading
 import time
 
 from . import fakes, leniency, peers
@@ -56,6 +57,23 @@ class ServerSubject:
         else:
             leniency.expect_welcome_udp(peer, within)
         return peer
+
+    def join_at_once(self, names, within=5.0):
+        """Join all `names` concurrently, one thread each. Returns ({name: peer}, [errors])."""
+        joined, errors = {}, []
+
+        def join(name):
+            try:
+                joined[name] = self.join(name, within=within)
+            except (peers.PeerError, OSError) as error:
+                errors.append('{}: {}'.format(name, error))
+
+        threads = [threading.Thread(target=join, args=(name,)) for name in names]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(within + 5)
+        return joined, errors
 
     def join_all(self, *names):
         """Join clients one after another, each time waiting until the others heard of the newcomer, so

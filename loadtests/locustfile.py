@@ -48,7 +48,7 @@ if str(Path(__file__).resolve().parent.parent) not in sys.path:      # `loadtest
 
 import gevent
 from locust import User, events, task
-from locust.runners import MasterRunner, WorkerRunner
+from locust.runners import WorkerRunner
 
 from loadtests import target as targets
 from loadtests import tokens

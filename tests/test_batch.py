@@ -5,8 +5,6 @@ machinery is the same for the full suite (harness/bench_batch.py runs it in full
 
 import csv
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path

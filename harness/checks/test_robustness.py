@@ -2,7 +2,6 @@
 of this, so these checks weigh nothing by default (a course can weight them with --config); they are
 always run and shown, each saying what happened: kept working, crashed or stalled."""
 
-import os
 import threading
 import time
 
@@ -113,19 +112,7 @@ def test_unusual_names(tcp_server, request):
 def test_burst_of_50(tcp_server, request):
     """50 clients joining at once are all welcomed and all hear one message."""
     names = ['burst{:02d}'.format(i) for i in range(50)]
-    joined, errors = {}, []
-
-    def join(name):
-        try:
-            joined[name] = tcp_server.join(name, within=8.0)
-        except (PeerError, OSError) as error:
-            errors.append('{}: {}'.format(name, error))
-
-    threads = [threading.Thread(target=join, args=(name,)) for name in names]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(12)
+    joined, errors = tcp_server.join_at_once(names, within=8.0)
     assert not errors, '{} of 50 clients were not welcomed; first: {}'.format(len(errors), errors[0])
     assert tcp_server.wait_count(50, within=5.0) == 50, 'get_clients_number() is not 50 with 50 clients'
     tcp_server.say(joined['burst00'], 'hello crowd')

@@ -1,9 +1,7 @@
 """ServerTCP, driven by fake raw TCP clients (assignment section 3)."""
 
-import threading
-
 from harness.catalog import check
-from harness.peers import PeerError, show
+from harness.peers import show
 
 TAGS = ['ServerTCP']
 STARTS = ['structure.classes']
@@ -166,20 +164,8 @@ def test_shutdown_by_ctrl_c(tcp_server):
 def test_twenty_clients(tcp_server):
     """20 clients join at once; all are welcomed and one message reaches the 19 others."""
     names = ['user{:02d}'.format(i) for i in range(20)]
-    joined, errors = {}, []
-
-    def join(name):
-        try:
-            joined[name] = tcp_server.join(name, within=5.0)
-        except (PeerError, OSError) as error:
-            errors.append(str(error))
-
-    threads = [threading.Thread(target=join, args=(name,)) for name in names]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert not errors, '{} of 20 clients were not welcomed: {}'.format(len(errors), errors[0])
+    joined, errors = tcp_server.join_at_once(names)
+    assert not errors, '{} of 20 clients were not welcomed; first: {}'.format(len(errors), errors[0])
     count = tcp_server.wait_count(20)
     assert count == 20, 'get_clients_number() is {} with 20 clients connected'.format(count)
     tcp_server.say(joined['user00'], 'hello all')

@@ -1,8 +1,5 @@
 """HOSTILE SUBMISSION (a test input of the harness, never run it yourself): every method, the constructors included, sleeps for an hour."""
 
-import json
-import os
-import signal
 import socket
 import sys
 import threading

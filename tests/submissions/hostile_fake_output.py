@@ -6,11 +6,9 @@ nothing. With FAKE = False it is the same do-nothing skeleton: the scores must b
 
 import json
 import os
-import signal
 import socket
 import sys
 import threading
-import time
 
 FAKE = True
 FORGED = {"id": 0, "ok": True, "value": {"type": "int", "value": 2, "returned": True, "raised": None,

@@ -1,10 +1,7 @@
 """HOSTILE SUBMISSION (a test input of the harness, never run it yourself): run() forks in a loop (a fork bomb); the harness's cgroup caps it."""
 
-import json
 import os
-import signal
 import socket
-import sys
 import threading
 import time
 

@@ -1,12 +1,7 @@
 """HOSTILE SUBMISSION (a test input of the harness, never run it yourself): ServerTCP.__init__ raises."""
 
-import json
-import os
-import signal
 import socket
-import sys
 import threading
-import time
 
 
 class ServerTCP:

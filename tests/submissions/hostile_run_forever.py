@@ -1,10 +1,6 @@
 """HOSTILE SUBMISSION (a test input of the harness, never run it yourself): run() never returns: it ignores the events and swallows Ctrl-C."""
 
-import json
-import os
-import signal
 import socket
-import sys
 import threading
 import time
 

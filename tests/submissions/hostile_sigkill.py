@@ -1,12 +1,9 @@
 """HOSTILE SUBMISSION (a test input of the harness, never run it yourself): run() sends SIGKILL to its own process."""
 
-import json
 import os
 import signal
 import socket
-import sys
 import threading
-import time
 
 
 class ServerTCP:

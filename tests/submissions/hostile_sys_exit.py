@@ -1,12 +1,8 @@
 """HOSTILE SUBMISSION (a test input of the harness, never run it yourself): run() calls sys.exit()."""
 
-import json
-import os
-import signal
 import socket
 import sys
 import threading
-import time
 
 
 class ServerTCP:
