@@ -1,7 +1,7 @@
 """What a check is: a pytest test function with metadata beside it.
 
     @check('tcp.welcome', weight=2, spec='3 ServerTCP.accept_client', tags=['ServerTCP'],
-           depends=['structure.classes'], hint='Send exactly "Welcome" to a client whose name is new.')
+           depends=['structure.ServerTCP'], hint='Send exactly "Welcome" to a client whose name is new.')
     def test_welcome(tcp_server):
         '''A client with a new name is welcomed.'''
         ...

@@ -23,7 +23,7 @@ from harness.catalog import check
 
 
 @check('course.fresh_count', weight=2, spec='3 ServerTCP.get_clients_number', tags=['course'],
-       depends=['structure.classes'], visibility='hidden', hint='A new server has no clients.')
+       depends=['structure.ServerTCP'], visibility='hidden', hint='A new server has no clients.')
 def test_fresh_count(tcp_server):
     """A fresh ServerTCP has no clients (an instructor-only check)."""
     assert tcp_server.count() == 0

@@ -50,7 +50,7 @@ def test_batch_grades_every_submission_and_loses_none(course, tmp_path):
     assert done.returncode == 0, done.stderr
     header, rows = read_csv(grades)
     assert header[:3] == ['name', 'total', 'max'] and header[-1] == 'problem'
-    assert 'structure.classes' in header and 'tcp.welcome' in header
+    assert 'structure.ServerTCP' in header and 'tcp.welcome' in header
     assert list(rows) == ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina']
     full = rows['alice']['max']
     assert float(full) > 0 and rows['alice']['total'] == full and rows['alice']['problem'] == ''

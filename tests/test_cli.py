@@ -80,7 +80,8 @@ def test_json_output(cli):
     assert code == EXIT_FULL_MARKS, err
     data = json.loads(out)
     assert data['full_marks'] is True and data['score'] == data['max_score'] == 12
-    assert {c['id'] for c in data['checks']} == {'structure.imports', 'structure.classes',
+    assert {c['id'] for c in data['checks']} == {'structure.imports', 'structure.ServerTCP', 'structure.ClientTCP',
+                                                 'structure.ServerUDP', 'structure.ClientUDP',
                                                  'structure.server_tcp_attributes',
                                                  'structure.server_udp_attributes'}
     for result in data['checks']:
@@ -96,7 +97,7 @@ def test_gradescope_and_junit_files(cli, tmp_path):
     data = json.loads(grades.read_text())
     assert isinstance(data['score'], (int, float)) and isinstance(data['execution_time'], (int, float))
     assert data['score'] == 9
-    assert len(data['tests']) == 4
+    assert len(data['tests']) == 7
     for test in data['tests']:
         assert {'name', 'score', 'max_score', 'status', 'output', 'visibility', 'tags'} <= set(test), test
         assert test['status'] in ('passed', 'failed')
@@ -107,7 +108,7 @@ def test_gradescope_and_junit_files(cli, tmp_path):
     assert len(failed) == 1 and 'messages' in failed[0]['output'] and 'Hint:' in failed[0]['output']
     suite = ElementTree.parse(str(junit)).getroot()
     cases = suite.iter('testcase')
-    assert sum(1 for _ in cases) == 4
+    assert sum(1 for _ in cases) == 7
     assert sum(1 for _ in suite.iter('failure')) == 1
 
 

@@ -49,7 +49,7 @@ def test_import_that_never_finishes(name):
     assert 'did not finish within 5s' in imports.message and 'chatroom.py:' in imports.message, imports.message
     assert run.score == 0
     assert all(c.status == 'skipped' for c in run.checks if c.id != 'structure.imports')
-    assert 'needs "structure.imports"' in by_id['structure.classes'].message
+    assert 'needs "structure.imports"' in by_id['structure.ServerTCP'].message
 
 
 def test_constructor_that_raises():
@@ -73,7 +73,7 @@ def test_run_that_misbehaves(name, words):
     assert run.score <= STRUCTURE_POINTS, run.score
     for check in ('tcp.welcome', 'udp.welcome'):
         assert by_id[check].status == FAILED and by_id[check].message, (check, by_id[check].message)
-    assert by_id['structure.classes'].status == PASSED
+    assert by_id['structure.ServerTCP'].status == by_id['structure.ServerUDP'].status == PASSED
     assert not leftover_cgroups(), 'processes of {} outlived its checks'.format(name)
 
 
@@ -109,7 +109,7 @@ def test_fake_output_cannot_change_the_score(tmp_path):
 
 def test_every_method_hangs():
     run, by_id = judged('hostile_all_hang.py')
-    assert by_id['structure.classes'].status == PASSED          # inspecting does not call anything
+    assert by_id['structure.ServerTCP'].status == PASSED        # inspecting does not call anything
     tcp = by_id['structure.server_tcp_attributes']
     assert tcp.status == FAILED and 'did not return within' in tcp.message and 'time.sleep(3600)' in tcp.message
     assert 'earlier check' in by_id['tcp.welcome'].message       # the hang is paid once per class

@@ -8,9 +8,9 @@ first (connect_server() returned, the client displayed it, or it sent a line typ
 from harness.catalog import check
 
 TAGS = ['ClientTCP']
-STARTS = ['structure.classes']
-CONNECTS = ['structure.classes', 'client_tcp.connect']
-RUNS = ['structure.classes', 'client_tcp.connect', 'client_tcp.run_sends_lines']
+STARTS = ['structure.ClientTCP']
+CONNECTS = ['structure.ClientTCP', 'client_tcp.connect']
+RUNS = ['structure.ClientTCP', 'client_tcp.connect', 'client_tcp.run_sends_lines']
 
 
 @check('client_tcp.attributes', weight=3, spec='3 ClientTCP.__init__', tags=TAGS, depends=STARTS,
@@ -110,7 +110,7 @@ def test_run_ctrl_c(tcp_client):
 
 
 @check('client_tcp.run_name_taken', weight=2, spec='3 ClientTCP.run, connect_server', tags=TAGS,
-       depends=['structure.classes', 'client_tcp.connect_rejected'],
+       depends=['structure.ClientTCP', 'client_tcp.connect_rejected'],
        hint='When connect_server() returns False, run() returns at once, without reading input.')
 def test_run_name_taken(tcp_client):
     """When the name is taken, run() ends without waiting for input."""

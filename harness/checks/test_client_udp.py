@@ -8,9 +8,9 @@ first (connect_server() returned, the client displayed it, or it sent a line typ
 from harness.catalog import check
 
 TAGS = ['ClientUDP']
-STARTS = ['structure.classes']
-CONNECTS = ['structure.classes', 'client_udp.connect']
-RUNS = ['structure.classes', 'client_udp.connect', 'client_udp.run_sends_lines']
+STARTS = ['structure.ClientUDP']
+CONNECTS = ['structure.ClientUDP', 'client_udp.connect']
+RUNS = ['structure.ClientUDP', 'client_udp.connect', 'client_udp.run_sends_lines']
 
 
 @check('client_udp.attributes', weight=3, spec='4 ClientUDP.__init__', tags=TAGS, depends=STARTS,
@@ -111,7 +111,7 @@ def test_run_ctrl_c(udp_client):
 
 
 @check('client_udp.run_name_taken', weight=2, spec='4 ClientUDP.run, connect_server', tags=TAGS,
-       depends=['structure.classes', 'client_udp.connect_rejected'],
+       depends=['structure.ClientUDP', 'client_udp.connect_rejected'],
        hint='When connect_server() returns False, run() returns at once, without reading input.')
 def test_run_name_taken(udp_client):
     """When the name is taken, run() ends without waiting for input."""

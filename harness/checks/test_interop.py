@@ -129,7 +129,7 @@ def _pairing_check(id, protocol, submission_side):
                     label='your {} × {}'.format(cls, other))
     pairing.__doc__ = 'Your {} with {}: join, chat both ways, leave, shutdown.'.format(cls, other)
     return check(id, weight=2, spec='3 / 4 (the classes working together)', tags=['interop', cls],
-                 depends=['structure.classes'],
+                 depends=['structure.' + server_cls(protocol), 'structure.' + client_cls(protocol)],
                  hint='Run your {} against {} by hand: join two clients, chat both ways, leave, stop the '
                       'server.'.format(cls, other))(pairing)
 

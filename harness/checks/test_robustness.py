@@ -13,8 +13,8 @@ from harness.peers import PeerError
 
 TCP = ['robustness', 'ServerTCP']
 UDP = ['robustness', 'ServerUDP']
-TCP_READY = ['structure.classes', 'tcp.chat_broadcast']
-UDP_READY = ['structure.classes', 'udp.chat_broadcast']
+TCP_READY = ['structure.ServerTCP', 'tcp.chat_broadcast']
+UDP_READY = ['structure.ServerUDP', 'udp.chat_broadcast']
 
 
 def still_works(server, speaker, listener, request, what):
@@ -193,7 +193,7 @@ def test_join_leave_churn(tcp_server, request):
 
 
 @check('robust.local_address', weight=0, spec='2 Important notes (6)', tags=['robustness', 'ServerTCP'],
-       depends=['structure.classes'],
+       depends=['structure.ServerTCP'],
        hint="Bind to socket.gethostbyname(socket.gethostname()), as note 6 says, not to '' or '0.0.0.0'.")
 def test_binds_local_address(tcp_server, request):
     """The server binds the local machine's address, not every interface."""

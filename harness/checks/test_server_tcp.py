@@ -4,8 +4,8 @@ from harness.catalog import check
 from harness.peers import show
 
 TAGS = ['ServerTCP']
-STARTS = ['structure.classes']
-WELCOMES = ['structure.classes', 'tcp.welcome']
+STARTS = ['structure.ServerTCP']
+WELCOMES = ['structure.ServerTCP', 'tcp.welcome']
 
 
 @check('tcp.welcome', weight=4, spec='3 ServerTCP.accept_client', tags=TAGS, depends=STARTS,

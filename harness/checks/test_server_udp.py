@@ -4,8 +4,8 @@ from harness import leniency
 from harness.catalog import check
 
 TAGS = ['ServerUDP']
-STARTS = ['structure.classes']
-WELCOMES = ['structure.classes', 'udp.welcome']
+STARTS = ['structure.ServerUDP']
+WELCOMES = ['structure.ServerUDP', 'udp.welcome']
 
 
 def _messages(udp_server):

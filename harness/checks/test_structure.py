@@ -39,25 +39,30 @@ def test_imports_cleanly(submission_path):
     assert not side_effects, 'importing chatroom.py ' + ' and '.join(side_effects)
 
 
-@check('structure.classes', weight=4, spec='5 Attachments (1)', tags=['structure'],
-       depends=['structure.imports'],
-       hint='Use exactly the class names, method names and parameter names of the assignment\'s skeleton.')
-def test_classes_and_methods(agent):
-    """The four classes exist with the assignment's methods and parameter names."""
-    found = agent.request('inspect')
-    problems = []
-    for cls, methods in SPEC_METHODS.items():
-        if found.get(cls) is None:
-            problems.append('class {} is missing'.format(cls))
-            continue
-        for method, params in methods.items():
-            seen = found[cls].get(method, 'missing')
+def _class_check(cls):
+    def shape(agent):
+        found = agent.request('inspect').get(cls)
+        assert found is not None, 'class {} is missing'.format(cls)
+        problems = []
+        for method, params in SPEC_METHODS[cls].items():
+            seen = found.get(method, 'missing')
             if seen == 'missing':
                 problems.append('{}.{} is missing'.format(cls, method))
             elif seen is not None and seen != params:
                 problems.append('{}.{}({}) should be {}.{}({})'.format(
                     cls, method, ', '.join(seen), cls, method, ', '.join(params)))
-    assert not problems, '; '.join(problems)
+        assert not problems, '; '.join(problems)
+    shape.__doc__ = 'Class {} exists with the assignment\'s methods and parameter names.'.format(cls)
+    # One check per class: a missing class skips only the checks that need it.
+    return check('structure.' + cls, weight=1, spec='5 Attachments (1)', tags=['structure'],
+                 depends=['structure.imports'],
+                 hint='Use exactly the class, method and parameter names of the assignment\'s skeleton.')(shape)
+
+
+test_server_tcp_class = _class_check('ServerTCP')
+test_client_tcp_class = _class_check('ClientTCP')
+test_server_udp_class = _class_check('ServerUDP')
+test_client_udp_class = _class_check('ClientUDP')
 
 
 def _attribute_problems(agent, obj, expected):
@@ -121,7 +126,7 @@ def equals_port(port, how):
 
 
 @check('structure.server_tcp_attributes', weight=3, spec='3 ServerTCP.__init__', tags=['structure'],
-       depends=['structure.classes'],
+       depends=['structure.ServerTCP'],
        hint='__init__ binds and listens, and creates clients = {}, run_event and handle_event (cleared).')
 def test_server_tcp_attributes(agent):
     """ServerTCP.__init__ sets server_port, a listening server_socket, clients, run_event, handle_event."""
@@ -137,7 +142,7 @@ def test_server_tcp_attributes(agent):
 
 
 @check('structure.server_udp_attributes', weight=3, spec='4 ServerUDP.__init__', tags=['structure'],
-       depends=['structure.classes'],
+       depends=['structure.ServerUDP'],
        hint='__init__ binds a UDP socket and creates clients = {} and messages = [].')
 def test_server_udp_attributes(agent):
     """ServerUDP.__init__ sets server_port, a bound UDP server_socket, clients and messages."""

@@ -35,13 +35,21 @@ VARIANTS = {
     'missing_method': (
         [("    def connect_server(self):\n        try:\n            self.send(JOIN)",
           "    def join_server(self):\n        try:\n            self.send(JOIN)")],
-        ['structure.classes']),
+        ['structure.ClientUDP']),
     'wrong_parameter_name': (
         [("def broadcast(self, client_socket_sent, message):\n        name = self.clients.get(client_socket_sent, '')",
           "def broadcast(self, sender, message):\n        name = self.clients.get(sender, '')"),
          ("self._send_to_all(text.encode(), exclude=client_socket_sent)",
           "self._send_to_all(text.encode(), exclude=sender)")],
-        ['structure.classes']),
+        ['structure.ServerTCP']),
+    'udp_accept_client_wrong_parameters': (
+        [("    def accept_client(self, client_addr, message):\n        name, _, _ = message.partition(':')",
+          "    def accept_client(self, message, client_addr):\n        name, _, _ = message.partition(':')")],
+        ['structure.ServerUDP']),
+    'tcp_client_missing_receive': (
+        [("        self.client_socket.sendall(text.encode())\n\n    def receive(self):",
+          "        self.client_socket.sendall(text.encode())\n\n    def listen(self):")],
+        ['structure.ClientTCP']),
     # Events that are set at start and cleared to stop: coherent, but the opposite of the text.
     'tcp_events_set_at_start': (
         [("self.handle_event = threading.Event()\n",
