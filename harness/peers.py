@@ -43,18 +43,23 @@ class Deadline:
         return time.monotonic() >= self.end
 
 
-def wait_until(predicate, within=DEFAULT_WITHIN, what=None, interval=0.005):
-    """Poll `predicate` until it returns something true; return that. Raise PeerError after `within`
-    seconds, naming `what` was awaited. Only for state no message announces: wait for messages instead."""
+def poll(read, done=bool, within=DEFAULT_WITHIN, interval=0.005):
+    """Read a state until done(value) or the deadline passes; return the last value read. Only for state
+    that no message or event announces (a count, a port, a process): wait for messages instead."""
     deadline = Deadline(within)
     while True:
-        value = predicate()
-        if value:
+        value = read()
+        if done(value) or deadline.passed():
             return value
-        if deadline.passed():
-            raise PeerError('{} did not happen within {:.1f}s'.format(
-                what or 'the awaited condition', within))
         time.sleep(min(interval, deadline.remaining()))
+
+
+def wait_until(predicate, within=DEFAULT_WITHIN, what=None, interval=0.005):
+    """poll() for a true value; return it, or raise PeerError naming `what` was awaited."""
+    value = poll(predicate, bool, within, interval)
+    if not value:
+        raise PeerError('{} did not happen within {:.1f}s'.format(what or 'the awaited condition', within))
+    return value
 
 
 class TcpPeer:

@@ -107,12 +107,7 @@ class ServerSubject:
 
     def wait_count(self, expected, within=peers.DEFAULT_WITHIN):
         """Poll get_clients_number() until it returns `expected`; return the last value seen."""
-        end = time.monotonic() + within
-        while True:
-            value = self.count()
-            if value == expected or time.monotonic() >= end:
-                return value
-            time.sleep(STATE_POLL)  # polling a state under a deadline: the server offers no event
+        return peers.poll(self.count, lambda value: value == expected, within, STATE_POLL)
 
     def get(self, name):
         return self.agent.get('server', name)
@@ -164,24 +159,21 @@ class ServerSubject:
 
     def port_released(self, within=1.0):
         """True once nothing accepts connections (TCP) or holds the port (UDP) any more."""
-        end = time.monotonic() + within
-        while True:
-            if self.protocol == 'tcp':
-                try:
-                    with socket.create_connection(('127.0.0.1', self.port), timeout=0.2):
-                        free = False
-                except OSError:
-                    free = True
-            else:
-                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-                    try:
-                        probe.bind(('127.0.0.1', self.port))
-                        free = True
-                    except OSError:
-                        free = False
-            if free or time.monotonic() >= end:
-                return free
-            time.sleep(STATE_POLL)  # polling a state under a deadline
+        return peers.poll(self._port_free, bool, within, STATE_POLL)
+
+    def _port_free(self):
+        if self.protocol == 'tcp':
+            try:
+                with socket.create_connection(('127.0.0.1', self.port), timeout=0.2):
+                    return False
+            except OSError:
+                return True
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(('127.0.0.1', self.port))
+                return True
+            except OSError:
+                return False
 
     def close(self):
         for peer in self.peers:
@@ -337,12 +329,7 @@ class ClientSubject:
 
     def wait_events_set(self, within=fakes.DEFAULT_WITHIN):
         """Poll exit_run and exit_receive until both are set; return their last states."""
-        end = time.monotonic() + within
-        while True:
-            states = self.events()
-            if all(states.values()) or time.monotonic() >= end:
-                return states
-            time.sleep(STATE_POLL)  # polling a state under a deadline: the client offers no signal
+        return peers.poll(self.events, lambda states: all(states.values()), within, STATE_POLL)
 
     def assert_events_set(self, after, within=fakes.DEFAULT_WITHIN):
         states = self.wait_events_set(within)
@@ -396,12 +383,8 @@ class ClientSubject:
         the line before was handled. Gives up quietly after `within` seconds: a client that polls stdin
         (select with a timeout) never blocks there, and needs no such wait. Linux only; elsewhere it
         just waits `within`."""
-        end = time.monotonic() + within
-        while time.monotonic() < end:
-            if _blocked_reading_stdin(self.agent.proc.pid):
-                return True
-            time.sleep(0.002)  # polling a state under a deadline: nothing announces a blocked read
-        return False
+        pid = self.agent.proc.pid
+        return peers.poll(lambda: _blocked_reading_stdin(pid), bool, within, interval=0.002)
 
     def end_input(self):
         self.agent.end_input()

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from harness.peers import Deadline, refuses_connections
+from harness.peers import poll, refuses_connections
 from harness.runner import IMPORT_TIMEOUT, Agent, SubmissionProblem
 
 
@@ -28,12 +28,8 @@ def running(pid):
 
 
 def wait_gone(pids, within=5.0):
-    deadline = Deadline(within)
-    while True:
-        alive = [pid for pid in pids if running(pid)]
-        if not alive or deadline.passed():
-            return alive
-        time.sleep(0.02)   # polling process state under a deadline: no event announces a death
+    """The pids still running after `within` seconds (polled: no event announces a death)."""
+    return poll(lambda: [pid for pid in pids if running(pid)], lambda alive: not alive, within, interval=0.02)
 
 
 SPAWNER = '''
