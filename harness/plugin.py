@@ -17,7 +17,7 @@ from . import leniency
 from .catalog import GROUPS, CheckInfo, info_of, with_overrides
 from .report.gradescope import gradescope
 from .results import FAILED, PASSED, SKIPPED, CheckResult, RunResult, write_json
-from .runner import AgentError
+from .runner import AgentError, reap_released
 
 REFERENCE = Path(__file__).resolve().parent.parent / 'chatroom.py'
 CHECKS_DIR = Path(__file__).resolve().parent / 'checks'
@@ -183,6 +183,7 @@ class Collector:
                 details=props.get('details', {})))
 
     def pytest_sessionfinish(self, session):
+        reap_released()                  # nothing a check started outlives the run
         self.run.execution_time = time.monotonic() - self.started
         path = self.config.getoption('gradescope')
         if path:

@@ -25,6 +25,7 @@ separate pipes, captured (bounded) for the report.
 import contextlib
 import json
 import os
+import queue
 import re
 import shutil
 import signal
@@ -276,6 +277,43 @@ class TaskGroup:
 _LIVE_AGENTS = set()    # started and not yet killed: kill_live_agents() ends them all (batch workers on SIGTERM)
 
 
+class _Reaper:
+    """Waits for released agents to die and cleans up after them, off the checks' path."""
+
+    def __init__(self):
+        self.queue = queue.Queue()
+        self.thread = None
+        self.lock = threading.Lock()
+
+    def put(self, agent):
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name='agent-reaper', daemon=True)
+                self.thread.start()
+        self.queue.put(agent)
+
+    def _run(self):
+        while True:
+            agent = self.queue.get()
+            try:
+                agent._reap()
+            except Exception:  # cleanup is best effort; the processes were already SIGKILLed
+                pass
+            finally:
+                self.queue.task_done()
+
+    def wait(self):
+        self.queue.join()
+
+
+_REAPER = _Reaper()
+
+
+def reap_released():
+    """Wait until every agent given to release() is gone and cleaned up."""
+    _REAPER.wait()
+
+
 def kill_live_agents():
     for agent in list(_LIVE_AGENTS):
         with contextlib.suppress(Exception):
@@ -301,6 +339,7 @@ class Agent:
         self._replies = {}
         self._lock = threading.Condition()
         self._gone = False
+        self._killed = False
 
     # -- life cycle --------------------------------------------------------------------------------
 
@@ -348,13 +387,32 @@ class Agent:
             resource.setrlimit(resource.RLIMIT_NPROC, (running + self.limits.tasks,) * 2)
 
     def kill(self):
-        if self.proc is None:
-            return
+        """Kill the agent and everything it started, and wait until they are gone and cleaned up."""
+        if self._signal_kill():
+            self._reap()
+
+    def release(self):
+        """Kill the agent and everything it started now; the waiting and cleaning up (~20 ms) happen on a
+        background thread. reap_released() waits for them (the plugin calls it when the run ends)."""
+        if self._signal_kill():
+            _REAPER.put(self)
+
+    def _signal_kill(self):
+        if self.proc is None or self._killed:
+            return False
+        self._killed = True
         _LIVE_AGENTS.discard(self)
         with contextlib.suppress(OSError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
             self.proc.kill()
+        if self.group is not None:
+            for pid in self.group.pids():
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+        return True
+
+    def _reap(self):
         if self.group is not None:
             self.group.kill_all()
         with contextlib.suppress(subprocess.TimeoutExpired):

@@ -20,8 +20,10 @@ def agent(agent_pool):
         running = agent_pool.take()
     except SubmissionProblem as problem:
         pytest.fail('the submission could not be imported: {}'.format(problem), pytrace=False)
-    with running:
+    try:
         yield running
+    finally:
+        running.release()        # killed now; waited for in the background (runner.reap_released)
 
 
 def _server(agent, protocol):
