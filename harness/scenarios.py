@@ -21,6 +21,9 @@ How a step is checked
   A UDP disconnect tells the server nothing, so it gets no window. `finish()` waits one longer window.
 - get_clients_number() (if given) is polled until it equals the model's count, with a deadline, and read
   once more after the quiet window.
+- A TCP leave that nobody else hears shows only in the count, which a server may lower before it sends
+  'User x left' (the reference does: it frees the name first); a client that joins next may then receive
+  that announcement. Such a client may receive each such 'User x left' once, with a note.
 
 Pacing (the only fixed waits; never used to wait for a message)
 A TCP server without framing takes one recv() as one message. If a connection sends twice before the server
@@ -119,6 +122,8 @@ class ScenarioDriver:
         self._used_ports = set()   # UDP: local ports used so far, never reused within a scenario
         self._spare = []           # UDP sockets bound but not used because their port was used before
         self._unconfirmed_since = None
+        self._unheard = []         # TCP: 'User x left' of leaves nobody else was there to hear (see _play)
+        self._allowed = {}         # peer id -> such texts it may still receive once (it joined after them)
 
     # -- public --------------------------------------------------------------------------------------
 
@@ -172,6 +177,8 @@ class ScenarioDriver:
         self._pace()
         sent_at = time.monotonic()
         evidence = self._act(action)
+        if self.protocol == 'tcp' and outcome.reply == m.WELCOME and self._unheard:
+            self._allowed[action.peer] = list(self._unheard)
         if outcome.reply is not None:
             self._expect_reply(action.peer, outcome.reply)
             evidence = True
@@ -182,6 +189,11 @@ class ScenarioDriver:
             evidence = True
         if self._check_count(outcome.count, wait=True, evidence=evidence) and outcome.count != previous_count:
             evidence = True
+        if self.protocol == 'tcp' and isinstance(action, (m.Leave, m.Disconnect)) and not outcome.deliveries:
+            # Nobody heard 'User x left', so nothing shows when the server sent it; a server that frees the
+            # name and then announces (as the reference does) may announce to a client that joins after
+            # the count dropped: legitimate concurrency, not a bug. Such a client may receive it once.
+            self._unheard.append(m.left_text(self.model.name_of(action.peer)))
         if isinstance(action, m.Leave) and self.protocol == 'tcp':
             leaver = self.peers.pop(action.peer)
             if not evidence and leaver.wait_closed(TCP_SEND_GAP):
@@ -297,6 +309,8 @@ class ScenarioDriver:
                     refused = True
                 else:
                     refused = False
+            if refused and self._skip_unheard(peer_id):
+                continue
             if refused or deadline.passed() or self._pump(peer, deadline.remaining()) is False:
                 got, remark = self._unread(peer, more=refused)
                 raise _Mismatch(quote(m.WELCOME), got, 'the joining client expected {} and received {}{}'.format(
@@ -328,6 +342,8 @@ class ScenarioDriver:
                 if got != texts[0]:
                     self._note('UDP chat relayed as {} (the datagram as received) accepted'.format(quote(got)))
                 return got
+            if wrong and self._skip_unheard(peer_id):
+                continue
             if wrong or deadline.passed() or self._pump(peer, deadline.remaining()) is False:
                 received, remark = self._unread(peer, more=wrong)
                 raise _Mismatch(_alternatives(texts), received, '{} expected {} and received {}{}'.format(
@@ -372,9 +388,25 @@ class ScenarioDriver:
         pending = peer.datagrams[peer.cursor:]
         return (', then '.join(quote(d) for d in pending) if pending else nothing), ''
 
+    def _skip_unheard(self, peer_id):
+        """TCP: if the message at the peer's read position is the 'User x left' of a leave nobody heard
+        before the peer joined (see _play), consume it (once) and return True."""
+        allowed = self._allowed.get(peer_id)
+        if self.protocol != 'tcp' or not allowed:
+            return False
+        text, _ = self._match_tcp(self.peers[peer_id], tuple(allowed))
+        if text is None:
+            return False
+        allowed.remove(text)
+        self._note('{} reached a client that joined after that leave, which nobody else heard: the server '
+                   'announced it after freeing the name (concurrency, accepted)'.format(quote(text)))
+        return True
+
     def _check_nothing_more(self, peer_id, final=False):
         peer = self.peers[peer_id]
         label = self.model.label(peer_id)
+        while self._skip_unheard(peer_id):
+            pass
         if self.protocol == 'tcp':
             pending = peer.transcript[peer.cursor:]
             if pending:
@@ -516,30 +548,88 @@ def render_steps(protocol, actions):
 # -- generation ----------------------------------------------------------------------------------------------
 
 _KIND_ORDER = (m.Join, m.Chat, m.Leave, m.Disconnect)
+# State bugs need a room with several clients, refused names and names used again. With kinds drawn
+# uniformly and a 1/10 chance to stop after each step, most scenarios held one or two clients for a few
+# steps, and at 10 scenarios a seed often missed such bugs (a name that stays taken after a refused
+# join: 8 of 20 seeds; with these weights and names drawn again, below: 1 of 20).
+_KIND_WEIGHTS = {m.Join: 2}   # a join is drawn twice as often as each other kind
+_STOP = 20                    # a scenario stops after each step with probability 1/_STOP
 
 
 def action_sequences(protocol, max_peers=m.MAX_PEERS, max_actions=25, names=m.NAMES, texts=m.TEXTS,
                      min_actions=1):
     """A hypothesis strategy for valid action sequences: each step draws a kind of action, then one action
-    of that kind that the model allows, so shrinking prefers fewer steps and earlier kinds/names/texts."""
+    of that kind that the model allows, so shrinking prefers fewer steps and earlier kinds/names/texts.
+
+    Tuned for state bugs: joins are drawn twice as often as each other kind, scenarios go on with
+    probability 19/20 after each step, and a join draws its name first, half the time among the names the
+    scenario already used (held, refused or freed), since state bugs live where names meet again (a
+    duplicate join, a name reused after its holder left)."""
     from hypothesis import strategies as st
 
     @st.composite
     def sequences(draw):
         model = m.Model(protocol)
         actions = []
+        used = set()
         while len(actions) < max_actions:
-            # Go on with probability 9/10 (about ten steps on average); shrinking drives the draw to 0, stop.
-            if len(actions) >= min_actions and draw(st.integers(0, 9)) == 0:
+            # Go on with probability 19/20; shrinking drives the draw to 0, stop.
+            if len(actions) >= min_actions and draw(st.integers(0, _STOP - 1)) == 0:
                 break
             options = model.valid_actions(names, texts, max_peers)
             if not options:
                 break
-            kinds = [kind for kind in _KIND_ORDER if any(isinstance(a, kind) for a in options)]
+            kinds = [kind for kind in _KIND_ORDER if any(isinstance(a, kind) for a in options)
+                     for _ in range(_KIND_WEIGHTS.get(kind, 1))]
             kind = draw(st.sampled_from(kinds))
-            action = draw(st.sampled_from([a for a in options if isinstance(a, kind)]))
+            options = [a for a in options if isinstance(a, kind)]
+            if kind is m.Join:
+                again = [n for n in names if n in used]
+                name = draw(st.sampled_from(again if again and draw(st.booleans()) else names))
+                options = [a for a in options if a.name == name]
+                used.add(name)
+            action = draw(st.sampled_from(options))
             model.apply(action)
             actions.append(action)
         return actions
 
     return sequences()
+
+
+# -- shortening --------------------------------------------------------------------------------------------
+
+def without_step(protocol, actions, index):
+    """`actions` without step `index`, and without the later steps that became impossible (a peer's chat
+    or leave once its join is gone)."""
+    model = m.Model(protocol)
+    kept = []
+    for position, action in enumerate(actions):
+        if position == index or not model.is_valid(action):
+            continue
+        model.apply(action)
+        kept.append(action)
+    return kept
+
+
+def shorten(protocol, actions, fails, within=None):
+    """Delete steps one at a time, keeping each deletion after which `fails(actions)` still returns a
+    failure (anything but None): a greedy pass after hypothesis's shrinking, which a wall-time bound may cut
+    short and whose encoding (each choice depends on the state before it) often cannot drop a step in the
+    middle. Stops after `within` seconds. Returns (the shortest failing actions, its failure), or
+    (actions, None) when no deletion kept the failure."""
+    deadline = Deadline(within) if within is not None else None
+    best, failure = list(actions), None
+    shorter = True
+    while shorter:                         # passes until one deletes nothing: a deletion may enable another
+        shorter = False
+        index = 0
+        while index < len(best):
+            if deadline is not None and deadline.passed():
+                return best, failure
+            candidate = without_step(protocol, best, index)
+            found = fails(candidate) if candidate else None
+            if found is not None:
+                best, failure, shorter = candidate, found, True
+            else:
+                index += 1
+    return best, failure

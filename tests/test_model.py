@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.model import (
-    GHOST, GONE, JOINED, NAME_TAKEN, UNJOINED, WELCOME, Chat, Disconnect, InvalidAction, Join, Leave,
-    Model, describe_all, replay_model)
+    GHOST, GONE, JOINED, NAME_TAKEN, TEXTS, UNJOINED, WELCOME, Chat, Disconnect, InvalidAction, Join, Leave,
+    Model, chat_texts, describe_all, replay_model)
 
 BOTH = pytest.mark.parametrize('protocol', ['tcp', 'udp'])
 
@@ -217,3 +217,53 @@ def test_invariants_under_random_valid_sequences(protocol, picks):
         if protocol == 'tcp':
             assert GHOST not in {model.status(p) for p in model.peers}
             assert UNJOINED not in {model.status(p) for p in model.peers}
+
+
+# -- the minimal replays of the broken variants of tests/submissions/differential_variants.py -----------------
+
+@BOTH
+def test_a_name_refused_then_freed_is_welcome_again(protocol):
+    # tcp_refused_name_sticks: the refused join must leave no trace once the holder is gone
+    for gone in (Leave(0), Disconnect(0)) if protocol == 'tcp' else (Leave(0),):
+        model, outs = play(protocol, Join(0, 'alice'), Join(1, 'alice'), gone, Join(2, 'alice'))
+        assert [o.reply for o in outs] == [WELCOME, NAME_TAKEN, None, WELCOME]
+        assert [o.count for o in outs] == [1, 1, 0, 1]
+        assert model.refusals == {'alice': 1}
+
+
+def test_udp_refused_address_hears_nothing_of_the_room():
+    # udp_refused_join_steals_address: the refused address is live (ours) but no client
+    model, outs = play('udp', Join(0, 'alice'), Join(1, 'alice'), Chat(0, 'hi'), Join(2, 'bob'), Leave(0))
+    chat, join, leave = outs[2], outs[3], outs[4]
+    assert chat.deliveries == {} and chat.silent == {0, 1}
+    assert join.deliveries == {0: ('User bob joined',)} and 1 in join.silent
+    assert leave.deliveries == {2: ('User alice left',)} and leave.silent == {1}
+    retry = model.apply(Join(1, 'alice'))       # the name is free again: the same address may take it
+    assert retry.reply == WELCOME and retry.deliveries == {2: ('User alice joined',)} and retry.count == 2
+
+
+def test_tcp_refused_connection_changes_nothing_for_the_holder():
+    # tcp_refused_hangup_evicts_holder: after the refused connection is over, alice is still in
+    model, outs = play('tcp', Join(0, 'alice'), Join(1, 'alice'), Chat(0, 'hi'), Join(2, 'bob'))
+    assert outs[1].silent == {0} and outs[1].count == 1
+    assert outs[2].deliveries == {} and outs[3].deliveries == {0: ('User bob joined',)}
+    assert model.members() == [0, 2]
+
+
+@BOTH
+def test_every_broadcast_is_the_newest_message_however_many_came_before(protocol):
+    # udp_history_capped: the 7th and later messages are themselves, not a repeat of an older one
+    actions = [Join(0, 'alice'), Join(1, 'bob')] + [Chat(0, text) for text in TEXTS] + [Leave(0)]
+    _, outs = play(protocol, *actions)
+    for action, out in zip(actions[2:-1], outs[2:-1]):
+        assert out.deliveries == {1: chat_texts(protocol, 'alice', action.text)}
+    assert outs[-1].deliveries == {1: ('User alice left',)}
+
+
+def test_copy_is_independent():
+    model, _ = play('udp', Join(0, 'alice'), Join(1, 'alice'))
+    other = model.copy()
+    other.apply(Join(1, 'bob'))
+    other.apply(Disconnect(0))
+    assert model.status(0) == JOINED and model.status(1) == UNJOINED and len(model.history) == 2
+    assert other.status(0) == GHOST and other.status(1) == JOINED and other.count == 2
