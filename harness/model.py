@@ -22,7 +22,7 @@ that is one address (UDP), identified by a small int. The rules, from the assign
 """
 
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Mapping, Optional, Tuple, Union
+from typing import FrozenSet, Mapping, Optional, Tuple, Union
 
 PROTOCOLS = ('tcp', 'udp')
 

@@ -4,8 +4,8 @@ a large budget and many seeds; the check's timeout follows the budget.
 
 Every judgement runs `python -m harness.cli PATH --json ...` in a subprocess of its own session (killed, with
 its process group, on timeout or teardown): it exercises the CLI flags (--differential-budget, --seed,
---no-differential), and a nested in-process judge() cannot load harness/checks/test_differential.py while
-this module, of the same name, is loaded. The variants live in tests/submissions/differential_variants.py.
+--no-differential). (This file must not be named test_differential.py: pytest would then hold a module of
+the same name as harness/checks/test_differential.py, and an in-process judge() could not load the check.) The variants live in tests/submissions/differential_variants.py.
 """
 
 import importlib.util
