@@ -258,7 +258,7 @@ def test_variant_passes_the_fixed_checks_but_the_differential_check_catches_it(n
                   and (c['status'] != 'passed' or c['score'] < c['weight'])}
     assert not not_passed, '{}: the fixed checks should all pass: {}'.format(name, not_passed)
     assert all(checks[check]['weight'] == 0 for check in variant.robustness_may_fail if check in checks)
-    assert {c['status'] for check, c in checks.items() if check.startswith('differential.')} == {'skipped'}
+    assert not any(check.startswith('differential.') for check in checks), 'deselected, not in the results'
     assert len(checks) > 40, 'the whole fixed suite should have run: {}'.format(sorted(checks))
     assert_caught(name, caught, seed=0)
 
