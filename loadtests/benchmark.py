@@ -287,7 +287,8 @@ def udp_fanout(port, clients_n, offered, seconds=2.0, drain=1.0):
         expected = sent * (clients_n - 1)
         server_drops = after.get(port, 0) - before.get(port, 0)
         client_drops = sum(after.get(p, 0) - before.get(p, 0) for p in ports)
-        return {'offered': offered, 'achieved': sent / max(seconds, last_send - start), 'sent': sent, 'expected': expected, 'deliveries': delivered,
+        return {'offered': offered, 'achieved': sent / max(seconds, last_send - start), 'sent': sent,
+                'expected': expected, 'deliveries': delivered,
                 'loss_pct': 100.0 * (expected - delivered) / expected if expected else 0.0,
                 'rate': delivered / max(1e-6, min(elapsed, seconds + drain)),
                 'p50_ms': percentile(latencies, 0.5) / 1000, 'p99_ms': percentile(latencies, 0.99) / 1000,
@@ -383,7 +384,7 @@ def tcp_scale(port, clients_n, limit=60.0):
 def tcp_isolation(port, messages=20000, size=1024, receivers=3, limit=10.0):
     """One client never reads; one sends `messages` x `size` B; the others must get them all in `limit` s."""
     clients = join_all(port, receivers + 2, time.monotonic() + JOIN_TIMEOUT)
-    sender, sleeper, others = clients[0], clients[1], clients[2:]
+    sender, others = clients[0], clients[2:]      # clients[1] joined and never reads
     got = {c.sock: 0 for c in others}
     selector = selectors.DefaultSelector()
     try:

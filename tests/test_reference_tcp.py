@@ -299,7 +299,7 @@ def test_4kib_message_is_relayed_whole(tcp_server):
 
 def test_client_that_never_reads_does_not_stall_the_room_and_is_dropped(tcp_server):
     server = tcp_server.server
-    slow = tcp_server.join('slow')               # from here on, slow never reads
+    tcp_server.join('slow')                      # from here on, slow never reads
     watcher = tcp_server.join('watcher')
     sender = tcp_server.join('sender')
     watcher.expect('User sender joined')

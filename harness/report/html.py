@@ -38,7 +38,8 @@ th { background:#f6f8fa; font-weight:600; font-size:12px; color: var(--muted); t
 tr:last-child td { border-bottom: none; }
 td.num, th.num { text-align:right; white-space:nowrap; font-variant-numeric: tabular-nums; }
 td.id { color: var(--muted); font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; overflow-wrap: anywhere; }
-.pill { display:inline-block; white-space: nowrap; min-width: 62px; text-align:center; border-radius: 10px; padding: 1px 8px;
+.pill { display:inline-block; white-space: nowrap; min-width: 62px; text-align:center; border-radius: 10px;
+        padding: 1px 8px;
         font-size: 12px; font-weight: 600; }
 .pill.passed { background: var(--ok-bg); color: var(--ok); }
 .pill.failed { background: var(--bad-bg); color: var(--bad); }
@@ -55,7 +56,8 @@ td.id { color: var(--muted); font: 12px ui-monospace, SFMono-Regular, Menlo, mon
 .spec { color: var(--muted); font-size: 12px; }
 .outcome { font-size: 12px; white-space: nowrap; }
 .outcome.good { color: var(--ok); } .outcome.bad { color: var(--bad); font-weight:600; }
-table.matrix td, table.matrix th { text-align:center; } table.matrix td:first-child, table.matrix th:first-child { text-align:left; }
+table.matrix td, table.matrix th { text-align:center; }
+table.matrix td:first-child, table.matrix th:first-child { text-align:left; }
 .cell { font-weight: 700; } .cell.yes { color: var(--ok); } .cell.no { color: var(--bad); }
 .cell.info { font-weight: normal; color: var(--muted); }
 tr.row-problem td { background: #fff5f5; }
@@ -248,7 +250,8 @@ def render_batch(graded, wall_time=0.0):
         remark = '; '.join(filter(None, [run.problem, ('note: ' + item.submission.note)
                                           if item.submission.note else '']))
         out.append('<tr class="row-{kind}"><td><a href="#{a}">{name}</a></td><td class="num">{s} / {m}</td>'
-                   '<td><span class="pill {kind}">{label}</span></td>{cells}<td class="remark">{remark}</td></tr>'.format(
+                   '<td><span class="pill {kind}">{label}</span></td>{cells}'
+                   '<td class="remark">{remark}</td></tr>'.format(
                        kind=kind, a=anchor(item.name), name=escape(item.name), s=fmt(run.score),
                        m='?' if maximum is None else fmt(maximum), label=label, cells=''.join(cells),
                        remark=escape(remark[:300])))
