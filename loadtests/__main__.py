@@ -1,4 +1,6 @@
 """python -m loadtests run tcp|udp [locust options...]: a shipped, bounded, headless load-test profile.
+python -m loadtests multihost [tcp|udp] [-u N] [-t S] [--submission PATH] [-- locust options...]:
+    the profiles with locust's master and workers on network hosts of their own (root; see multihost.py).
 
 Runs locust with loadtests/profiles/{tcp,udp}.conf and the matching user class; options that follow
 override the profile (e.g. --processes 2, -u 100, -t 60s, --host tcp://127.0.0.1:12345,
@@ -21,6 +23,9 @@ def command(profile, extra=()):
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ['multihost']:
+        from loadtests import multihost
+        return multihost.main(argv[1:])
     if len(argv) < 2 or argv[0] != 'run' or argv[1] not in PROFILES:
         sys.stderr.write(__doc__)
         return 2

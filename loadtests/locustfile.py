@@ -23,7 +23,9 @@ Sampling: one request event costs about 2 us; with U users at R msgs/s there are
 `--deliver-sample N` makes DELIVER and LOSS events only for sequence numbers divisible by N (sampled by
 number, so delivered and lost messages are sampled alike and the ratios and percentiles stay unbiased);
 the exact totals are always counted per process, summed on the master (locust's report_to_master /
-worker_report events), printed at the end and written to {csv prefix}_chat.json.
+worker_report events), printed at the end and written to {csv prefix}_chat.json; with workers, each
+worker's own totals too (under "workers", and one row per worker in {csv prefix}_workers.csv), and the
+master logs 'worker ID (pid N) is delivering' when a worker first reports received messages.
 
 Target: --host tcp://HOST:PORT or udp://HOST:PORT (both, comma separated, if both users run). Without a
 host, the master (or the single process) starts the bundled reference server, one per protocol in use, on
@@ -35,8 +37,10 @@ Thresholds (--max-fail-ratio, --max-p99-ms, --max-loss-pct; negative = off) are 
 and set the exit code to 1 when exceeded.
 """
 
+import csv
 import json
 import logging
+import os
 import random
 import socket
 import sys
@@ -48,7 +52,7 @@ if str(Path(__file__).resolve().parent.parent) not in sys.path:      # `loadtest
 
 import gevent
 from locust import User, events, task
-from locust.runners import WorkerRunner
+from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests import target as targets
 from loadtests import tokens
@@ -126,14 +130,28 @@ TOTALS = Totals()
 _RUN = {'servers': None, 'started': None, 'stopped': None}
 
 
+WORKERS = {}        # on the master: client id -> what that worker reported (who it is, its own totals)
+
+
 @events.report_to_master.add_listener
 def _report_to_master(client_id, data, **kwargs):
     data['chatroom_totals'] = TOTALS.take()
+    data['chatroom_worker'] = {'pid': os.getpid(), 'host': socket.gethostname(), 'netns': targets.own_netns_name()}
 
 
 @events.worker_report.add_listener
 def _worker_report(client_id, data, **kwargs):
-    TOTALS.merge(data.get('chatroom_totals') or {})
+    totals = data.get('chatroom_totals') or {}
+    TOTALS.merge(totals)
+    worker = WORKERS.get(client_id)
+    if worker is None:
+        worker = WORKERS[client_id] = {'id': client_id, 'totals': Totals(), 'delivering': False}
+    worker.update(data.get('chatroom_worker') or {})
+    worker['totals'].merge(totals)
+    if not worker['delivering'] and any(c.get('delivered') for c in worker['totals'].by_protocol.values()):
+        worker['delivering'] = True         # a line to wait for: this worker's users receive messages
+        logger.info('worker %s (pid %s%s) is delivering', client_id, worker.get('pid'),
+                    ', netns ' + worker['netns'] if worker.get('netns') else '')
 
 
 # -- the target: a given host, or a server we start ---------------------------------------------------
@@ -211,6 +229,12 @@ def summarize(environment):
         item['p50_ms'] = entry.get_response_time_percentile(0.5) if entry and entry.num_requests else None
         item['p99_ms'] = entry.get_response_time_percentile(0.99) if entry and entry.num_requests else None
         summary['protocols'][protocol] = item
+    runner = environment.runner
+    missing = {client.id for client in runner.clients.missing} if isinstance(runner, MasterRunner) else set()
+    summary['workers'] = [
+        {'id': client_id, 'pid': worker.get('pid'), 'host': worker.get('host'), 'netns': worker.get('netns'),
+         'missing': client_id in missing, 'protocols': dict(sorted(worker['totals'].by_protocol.items()))}
+        for client_id, worker in WORKERS.items()]
     return summary
 
 
@@ -250,6 +274,12 @@ def _print_summary(summary):
             protocol, item['joined'], item['sent'], item['delivered'], item['deliveries_per_s'] or 0,
             item['lost'], item['loss_pct'], item['late'] + item['duplicates'], item['p50_ms'],
             item['p99_ms'], item['server_gone']))
+    for worker in summary.get('workers', ()):
+        lines.append('  worker pid {}{}: {}{}'.format(
+            worker['pid'], ' (netns {})'.format(worker['netns']) if worker['netns'] else '',
+            ', '.join('{} sent {} delivered {}'.format(protocol, counts['sent'], counts['delivered'])
+                      for protocol, counts in worker['protocols'].items()) or 'nothing reported',
+            ' [missing]' if worker['missing'] else ''))
     logger.info('\n'.join(lines))
 
 
@@ -261,6 +291,19 @@ def _write_summary(environment, summary):
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(summary, indent=2) + '\n')
+    if summary.get('workers'):
+        _write_workers_csv(Path(prefix + '_workers.csv'), summary['workers'])
+
+
+def _write_workers_csv(path, workers):
+    """{csv prefix}_workers.csv: one row per worker and protocol, its own exact totals."""
+    with open(path, 'w', newline='') as handle:
+        writer = csv.writer(handle)
+        writer.writerow(['Worker', 'PID', 'Host', 'Netns', 'Missing', 'Protocol', *COUNTERS])
+        for worker in workers:
+            for protocol, counts in worker['protocols'].items():
+                writer.writerow([worker['id'], worker['pid'], worker['host'], worker['netns'] or '',
+                                 int(bool(worker['missing'])), protocol, *(counts.get(c, 0) for c in COUNTERS)])
 
 
 # -- the users ----------------------------------------------------------------------------------------

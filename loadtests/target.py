@@ -10,6 +10,10 @@ Everything that starts a server lives here. `serve(protocol, submission=None)` i
 A target string is `tcp://HOST:PORT` or `udp://HOST:PORT`; several are joined with commas, one per protocol
 (`tcp://127.0.0.1:5001,udp://127.0.0.1:5002`), which is how one locust `--host` carries both when the
 TCP and the UDP user run together.
+
+The loopback rule: a target that is not a loopback address is refused unless `--allow-remote`, with one
+narrow exception for `python -m loadtests multihost`, which sets $LOADTESTS_TEST_SUBNET in the processes it
+starts inside the network namespaces it creates: see `subnet_refusal`.
 """
 
 import contextlib
@@ -19,6 +23,7 @@ import re
 import select
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -29,6 +34,9 @@ REFERENCE = Path(__file__).resolve().parent.parent / 'chatroom.py'
 PROTOCOLS = ('tcp', 'udp')
 START_TIMEOUT = 15.0            # seconds for a server to say which port it listens on
 STOP_TIMEOUT = 5.0              # seconds for a server to exit after SIGINT before it is killed
+TEST_SUBNET_ENV = 'LOADTESTS_TEST_SUBNET'   # set by loadtests/multihost.py, only inside its namespaces
+NETNS_PREFIX = 'ltmh'                       # the names of those namespaces: ltmh{pid}-{node}
+NETNS_DIRS = ('/run/netns', '/var/run/netns')
 _BANNER = re.compile(r'(TCP|UDP) (?:chatroom server|relay) on ([0-9A-Za-z.:\-]+):(\d+)')
 
 
@@ -79,13 +87,102 @@ def is_loopback(host):
     return bool(infos) and all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
 
 
+def subnet_refusal(host, environ=None):
+    """Why `host` is not a target inside the multi-host test's private network, or None when it is.
+
+    `python -m loadtests multihost` builds that network of its own (Linux network namespaces on a private
+    subnet) and sets $LOADTESTS_TEST_SUBNET (e.g. 10.213.7.0/24) in the processes it starts there. A host
+    is allowed through it only when all of these hold: the variable names a private IPv4 network of at most
+    /16; `host` is an IPv4 address (not a name) inside it; this process runs in one of the multi-host
+    script's own network namespaces (`ip netns` names them ltmhPID-NODE), so not on the machine's own
+    network; and that subnet is directly connected here (a route without gateway in this namespace's
+    /proc/net/route). Anywhere else the variable does nothing.
+    """
+    value = (os.environ if environ is None else environ).get(TEST_SUBNET_ENV, '').strip()
+    if not value:
+        return '${} is not set'.format(TEST_SUBNET_ENV)
+    try:
+        subnet = ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        return '${}={!r} is not an IPv4 network'.format(TEST_SUBNET_ENV, value)
+    if not subnet.is_private or subnet.prefixlen < 16:
+        return '${}={} is not a private network of /16 or smaller'.format(TEST_SUBNET_ENV, subnet)
+    try:
+        address = ipaddress.IPv4Address(host)
+    except ValueError:
+        return '{} is not an IPv4 address'.format(host)
+    if address not in subnet:
+        return '{} is not in ${}={}'.format(host, TEST_SUBNET_ENV, subnet)
+    if own_netns_name() is None:
+        return 'this process is not in a network namespace of the multi-host test ({}*)'.format(NETNS_PREFIX)
+    if not _directly_connected(subnet):
+        return '{} is not directly connected in this network namespace'.format(subnet)
+    return None
+
+
+def own_netns_name():
+    """The name of the multi-host test's network namespace this process runs in, or None."""
+    try:
+        own = os.stat('/proc/self/ns/net')
+    except OSError:
+        return None
+    for directory in NETNS_DIRS:
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            continue
+        for name in names:
+            if not name.startswith(NETNS_PREFIX):
+                continue
+            try:
+                mounted = os.stat(os.path.join(directory, name))
+            except OSError:
+                continue
+            if (mounted.st_dev, mounted.st_ino) == (own.st_dev, own.st_ino):
+                return name
+    return None
+
+
+def _directly_connected(subnet):
+    """True when this network namespace has a route to exactly `subnet` without a gateway."""
+    try:
+        with open('/proc/net/route') as handle:
+            rows = handle.read().splitlines()[1:]
+    except OSError:
+        return False
+    native = '<I' if sys.byteorder == 'little' else '>I'
+
+    def address(text):
+        return ipaddress.IPv4Address(socket.inet_ntoa(struct.pack(native, int(text, 16))))
+
+    for row in rows:
+        fields = row.split()
+        if len(fields) < 8:
+            continue
+        try:
+            destination, gateway, mask = address(fields[1]), address(fields[2]), address(fields[7])
+        except (ValueError, struct.error):
+            continue
+        if destination == subnet.network_address and mask == subnet.netmask and int(gateway) == 0:
+            return True
+    return False
+
+
 def check_allowed(targets, allow_remote=False):
-    """Refuse targets that are not on this machine's loopback unless `allow_remote`."""
+    """Refuse targets that are not on this machine's loopback unless `allow_remote` (or, for the multi-host
+    test only, inside its private test subnet: see subnet_refusal)."""
     for target in targets.values():
-        if not allow_remote and not is_loopback(target.host):
-            raise TargetError(
-                'refusing to load {}: not a loopback address; pass --allow-remote to load a server on '
-                'another machine (only one you are allowed to load)'.format(target.url))
+        if allow_remote or is_loopback(target.host):
+            continue
+        why_not = subnet_refusal(target.host)
+        if why_not is None:
+            continue
+        hint = ''
+        if os.environ.get(TEST_SUBNET_ENV):
+            hint = ' (${} does not apply: {})'.format(TEST_SUBNET_ENV, why_not)
+        raise TargetError(
+            'refusing to load {}: not a loopback address; pass --allow-remote to load a server on '
+            'another machine (only one you are allowed to load){}'.format(target.url, hint))
     return targets
 
 

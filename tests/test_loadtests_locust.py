@@ -100,6 +100,17 @@ def test_a_remote_host_is_refused_before_any_traffic(tmp_path):
     assert '--allow-remote' in done.stderr
 
 
+def test_the_multihost_subnet_flag_does_not_open_the_cli_outside_its_namespaces(tmp_path):
+    # $LOADTESTS_TEST_SUBNET names the subnet of `python -m loadtests multihost`; on this machine's own
+    # network (not in one of that script's namespaces) it changes nothing
+    argv = [sys.executable, '-m', 'loadtests', 'run', 'tcp', '-t', '2s', '--host', 'tcp://10.213.9.2:5000',
+            '--csv', str(tmp_path / 'run'), '--html', str(tmp_path / 'run.html')]
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **{target.TEST_SUBNET_ENV: '10.213.9.0/24'})
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=str(tmp_path), env=env)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert '--allow-remote' in done.stderr and 'not in a network namespace of the multi-host test' in done.stderr
+
+
 def test_a_shipped_profile_through_the_wrapper(tmp_path):
     # the UDP profile, shortened; run from another directory, its thresholds on
     argv = [sys.executable, '-m', 'loadtests', 'run', 'udp', '-t', '2s', '-u', '5', '-r', '5',

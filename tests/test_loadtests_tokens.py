@@ -160,3 +160,19 @@ def test_targets_parse_and_loopback_rule():
     with pytest.raises(target.TargetError, match='--allow-remote'):
         target.check_allowed(remote)
     assert target.check_allowed(remote, allow_remote=True) == remote
+
+
+def test_the_multihost_test_subnet_exception_is_narrow(monkeypatch):
+    refusal = target.subnet_refusal
+    subnet = {target.TEST_SUBNET_ENV: '10.213.7.0/24'}
+    assert 'is not set' in refusal('10.213.7.2', {})
+    assert 'not an IPv4 network' in refusal('10.213.7.2', {target.TEST_SUBNET_ENV: '10.213.7.2/24'})
+    assert 'private network of /16 or smaller' in refusal('10.1.2.3', {target.TEST_SUBNET_ENV: '10.0.0.0/8'})
+    assert 'private network of /16 or smaller' in refusal('8.8.8.8', {target.TEST_SUBNET_ENV: '8.8.8.0/24'})
+    assert 'is not in' in refusal('10.213.8.2', subnet)
+    assert 'not an IPv4 address' in refusal('chat.example', subnet)
+    # here, on this machine's own network (no namespace of the multi-host script), never
+    assert 'not in a network namespace of the multi-host test' in refusal('10.213.7.2', subnet)
+    monkeypatch.setenv(target.TEST_SUBNET_ENV, '10.213.7.0/24')
+    with pytest.raises(target.TargetError, match='--allow-remote.*does not apply'):
+        target.check_allowed(target.parse_targets('tcp://10.213.7.2:5000'))
