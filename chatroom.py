@@ -21,6 +21,8 @@ Choices the assignment leaves open, made here:
   it had left. Broadcasting never holds a lock across a blocking send.
 - A TCP client has NAME_TIMEOUT seconds after connecting to send its name.
 - 'join' / 'exit' are commands only as the whole message (TCP) or the whole text after the name (UDP).
+- When shutdown() returns, from whichever thread and however often it is called, the server socket is
+  closed and its port can be bound again at once (see _ServerStop); run() returns promptly too.
 
 Command line (the assignment's server.py / client.py, in one file):
     python chatroom.py server --tcp|--udp [--port 12345]
@@ -44,6 +46,7 @@ POLL_INTERVAL = 0.2            # seconds between checks of the stop events in pe
 STOP_POLL = 0.05               # the same in the loops a person waits on: run()'s accept loop, the input loop
 CONNECT_TIMEOUT = 5.0          # seconds a client waits for the server's reply to its join
 SHUTDOWN_FLUSH = 1.0           # seconds shutdown() spends delivering 'server-shutdown' to slow readers
+STOP_WAIT = 2.0                # seconds shutdown() waits for run()'s loop to leave its wait (see _ServerStop)
 UDP_MESSAGES_KEPT = 10000      # ServerUDP.messages keeps at least this many of the latest entries
 UDP_RECV_BATCH = 256           # datagrams handled per wake-up before the stop event is checked again
 
@@ -62,17 +65,26 @@ def decode(data):
     return data.decode('utf-8', errors='replace')
 
 
-def wait_ready(sock, timeout, write=False):
-    """True when `sock` is readable (or writable), False on timeout; raises OSError/ValueError if closed.
+def wait_ready(sock, timeout, write=False, wake=None):
+    """True when `sock` is readable (or writable), False on timeout, or as soon as the socket `wake` (if
+    given) is readable; raises OSError/ValueError if closed.
 
     poll() where the platform has it, since select() cannot watch descriptors above 1023.
     """
     if hasattr(select, 'poll'):
         poller = select.poll()
         poller.register(sock, select.POLLOUT if write else select.POLLIN)
-        return bool(poller.poll(None if timeout is None else max(0, int(timeout * 1000))))
+        if wake is None:
+            return bool(poller.poll(None if timeout is None else max(0, int(timeout * 1000))))
+        poller.register(wake, select.POLLIN)
+        wake_fd = wake.fileno()
+        ready = poller.poll(None if timeout is None else max(0, int(timeout * 1000)))
+        return bool(ready) and all(fd != wake_fd for fd, _ in ready)
     watched = [sock]
-    ready = select.select([] if write else watched, watched if write else [], [], timeout)
+    readers = ([] if write else watched) + ([] if wake is None else [wake])
+    ready = select.select(readers, watched if write else [], [], timeout)
+    if wake is not None and wake in ready[0]:
+        return False
     return bool(ready[0] or ready[1])
 
 
@@ -217,6 +229,93 @@ class _Flusher(threading.Thread):
             self.wake_w.close()
 
 
+class _ServerStop:
+    """How a server's shutdown() makes sure that, when it returns, the server socket is closed and its
+    port free.
+
+    Closing a socket while another thread is blocked in poll() on it does not release it: the kernel keeps
+    it (and its port) until that poll returns, up to STOP_POLL later, and a test that starts the next
+    server on the same port at once fails with 'Address already in use'. So run()'s loop waits through
+    `wait`, on the server socket and on a wake-up socketpair; shutdown() calls `wake` (after setting the
+    stop events) and `wait_idle` (before closing the server socket), which returns once no other thread is
+    inside `wait` any more (at most STOP_WAIT). Only the first shutdown() does the work; a later or
+    concurrent call returns once the first one has finished (`begin`), so every call returns with the
+    socket closed. The lock here is never held across a blocking call.
+    """
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.started = False            # shutdown() has been called
+        self.stopping = False           # `wait` returns at once: the server socket is about to close
+        self.closer = None              # the thread of the first shutdown()
+        self.finished = threading.Event()   # the first shutdown() has closed the server socket
+        self.waiting = set()            # the threads inside `wait` now
+        self.wake_r = self.wake_w = None    # made by the first `wait`
+
+    def wait(self, sock, timeout):
+        """run()'s wait: wait_ready(sock, timeout), which also returns (False) as soon as `wake` is called,
+        and at once after it."""
+        me = threading.get_ident()
+        with self.cond:
+            if self.stopping:
+                return False
+            if self.wake_r is None:
+                try:
+                    self.wake_r, self.wake_w = socket.socketpair()
+                    self.wake_w.setblocking(False)
+                except OSError:         # out of descriptors: wait_idle then waits out one timeout at most
+                    self.wake_r = self.wake_w = None
+            wake = self.wake_r
+            self.waiting.add(me)
+        try:
+            return wait_ready(sock, timeout, wake=wake)
+        finally:
+            with self.cond:
+                self.waiting.discard(me)
+                self.cond.notify_all()
+
+    def begin(self):
+        """Every shutdown() starts here: True for the first call, which shuts down. Any other call gets
+        False once the first one has finished (bounded)."""
+        me = threading.get_ident()
+        with self.cond:
+            first = not self.started
+            self.started = True
+            if first:
+                self.closer = me
+            closer = self.closer
+        if not first and closer != me:
+            self.finished.wait(SHUTDOWN_FLUSH + STOP_WAIT + 1.0)
+        return first
+
+    def wake(self):
+        """Make run()'s wait return now, and every later one at once."""
+        with self.cond:
+            self.stopping = True
+            if self.wake_w is not None:
+                try:
+                    self.wake_w.send(b'x')
+                except OSError:
+                    pass
+
+    def wait_idle(self):
+        """Return once no other thread is inside `wait` (at most STOP_WAIT). The calling thread itself is
+        never waited for: on run()'s own thread (its finally, or a signal handler that interrupted its
+        wait) shutdown() does not wait for itself."""
+        me = threading.get_ident()
+        with self.cond:
+            self.cond.wait_for(lambda: not self.waiting - {me}, STOP_WAIT)
+
+    def end(self):
+        """The first shutdown() has closed the server socket."""
+        with self.cond:
+            sockets, self.wake_r, self.wake_w = (self.wake_r, self.wake_w), None, None
+        for sock in sockets:
+            if sock is not None:
+                sock.close()
+        self.finished.set()
+
+
 class ServerTCP:
     def __init__(self, server_port):
         self.server_addr = local_address()
@@ -233,6 +332,7 @@ class ServerTCP:
         self._flusher = None
         self._accepted = None             # the socket accept_client() welcomed last, for run()
         self._shut_down = False
+        self._stop = _ServerStop()
 
     # -- the assignment's methods --------------------------------------------------------------------
 
@@ -292,9 +392,9 @@ class ServerTCP:
         self._send_to_all(text.encode(), exclude=client_socket_sent)
 
     def shutdown(self):
+        if not self._stop.begin():
+            return                        # shut down already (or being shut down, and waited for)
         with self._lock:
-            if self._shut_down:
-                return
             self._shut_down = True
             outboxes = list(self._outboxes.values())
             self._outboxes.clear()
@@ -304,6 +404,7 @@ class ServerTCP:
         self.handle_event.set()
         if flusher is not None:
             flusher.stop()
+        self._stop.wake()
         notice = SERVER_SHUTDOWN.encode()
         slow = [box for box in outboxes if box.push(notice) == 'queued']
         deadline = time.monotonic() + SHUTDOWN_FLUSH
@@ -312,7 +413,9 @@ class ServerTCP:
         for box in outboxes:
             discard_unread(box.sock)
             close_quietly(box.sock)
+        self._stop.wait_idle()            # then closing releases the port at once (see _ServerStop)
         close_quietly(self.server_socket)
+        self._stop.end()
 
     def get_clients_number(self):
         return len(self.clients)
@@ -345,7 +448,7 @@ class ServerTCP:
         try:
             while not self.run_event.is_set():
                 try:
-                    if not wait_ready(self.server_socket, STOP_POLL):
+                    if not self._stop.wait(self.server_socket, STOP_POLL):
                         continue
                 except (OSError, ValueError):
                     break
@@ -480,7 +583,7 @@ class ServerUDP:
         self.messages = []                # (sender address, text as sent to the others)
         self.run_event = threading.Event()
         self._lock = threading.Lock()
-        self._shut_down = False
+        self._stop = _ServerStop()
 
     def accept_client(self, client_addr, message):
         name, _, _ = message.partition(':')
@@ -516,20 +619,22 @@ class ServerUDP:
             self._send(data, addr)
 
     def shutdown(self):
+        if not self._stop.begin():
+            return                        # shut down already (or being shut down, and waited for)
         with self._lock:
-            if self._shut_down:
-                return
-            self._shut_down = True
             targets = list(self.clients)
             self.clients.clear()
         self.run_event.set()
+        self._stop.wake()
         notice = SERVER_SHUTDOWN.encode()
         for addr in targets:
             self._send(notice, addr)
+        self._stop.wait_idle()            # then closing releases the port at once (see _ServerStop)
         try:
             self.server_socket.close()
         except OSError:
             pass
+        self._stop.end()
 
     def get_clients_number(self):
         return len(self.clients)
@@ -538,7 +643,7 @@ class ServerUDP:
         try:
             while not self.run_event.is_set():
                 try:
-                    if not wait_ready(self.server_socket, STOP_POLL):
+                    if not self._stop.wait(self.server_socket, STOP_POLL):
                         continue
                 except (OSError, ValueError):
                     break

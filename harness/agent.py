@@ -229,7 +229,8 @@ class Agent:
                     continue
                 if callable(member):
                     try:
-                        methods[attr] = [p.name for p in inspect.signature(member).parameters.values()]
+                        methods[attr] = [[p.name, p.default is not p.empty, p.kind.name]
+                                         for p in inspect.signature(member).parameters.values()]
                     except (TypeError, ValueError):
                         methods[attr] = None
             found[name] = methods
@@ -247,7 +248,11 @@ class Agent:
     def op_call(self, request):
         obj = self.objects[request['obj']]
         method = getattr(obj, request['method'])
-        return describe(method(*self.resolve(request.get('args', []), obj)))
+        args = self.resolve(request.get('args', []), obj)
+        out = describe(method(*args))
+        # The sockets passed in, as they are after the call: close_client(sock) closed it or not.
+        out['args'] = [socket_state(a) if isinstance(a, socket.socket) else None for a in args]
+        return out
 
     def op_run(self, request):
         obj = self.objects[request['obj']]
@@ -331,6 +336,9 @@ def main():
     control_fd, submission, limits = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
     control = socket.socket(fileno=control_fd)
     os.set_inheritable(control_fd, False)   # processes the submission starts don't get the channel
+    # A parent that ignores SIGINT (a background job, nohup, some CI runners) passes that on, and Python
+    # then installs no handler of its own: Ctrl-C would never reach run() as KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     force_loopback()
     lower_limits(limits)
     faulthandler.enable(file=sys.stderr)

@@ -54,6 +54,10 @@ def build_parser():
     parser.add_argument('--html', metavar='FILE', help='also write a self-contained HTML report to FILE')
     parser.add_argument('-k', metavar='EXPR', dest='keyword', help='only run checks matching EXPR (as pytest -k)')
     parser.add_argument('-v', '--verbose', action='store_true', help='show the spec section of passed checks too')
+    parser.add_argument('--list-checks', action='store_true',
+                        help='list the checks: id, weight (after --config), what each asserts and the sentences of '
+                             'the assignment it rests on; nothing is run')
+    parser.add_argument('--markdown', action='store_true', help='with --list-checks: as Markdown (docs/checks.md)')
     differential = parser.add_argument_group('differential checks (random scenarios against the model)')
     budget = differential.add_mutually_exclusive_group()
     budget.add_argument('--differential-budget', type=int, metavar='N', default=None,
@@ -168,6 +172,19 @@ def unmatched_config(config, runs):
     return sorted(name for name in load_overrides(config) if name not in names)
 
 
+def list_checks(args):
+    from .catalog import checks_in, with_overrides
+    from .report import checklist
+    infos = checks_in(CHECKS_DIR) + (checks_in(args.extra_checks) if args.extra_checks else [])
+    overrides = load_overrides(args.config) if args.config else {}
+    infos = [with_overrides(info, overrides) for info in infos]
+    if args.markdown:
+        print(checklist.render_markdown(infos))
+    else:
+        checklist.render_terminal(infos)
+    return 0
+
+
 def bad_input(message):
     print('chatroom-check: {}'.format(message), file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -183,6 +200,8 @@ def main(argv=None):
         problem = given and problem_of(given)
         if problem:
             return bad_input(problem)
+    if args.list_checks:
+        return list_checks(args)
     paths = [Path(p) for p in args.path]
     if len(paths) > 1 or any(p.is_dir() for p in paths) or args.csv or args.out or args.jobs or args.as_user:
         if args.differential_budget is not None or args.no_differential or args.seed is not None:

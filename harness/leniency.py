@@ -5,7 +5,10 @@ is noted, and the report shows the note beside the check, so a submission that p
 leniency is told so.
 """
 
+import contextlib
 import re
+from dataclasses import dataclass
+from typing import Optional, Tuple
 
 from . import peers
 
@@ -24,6 +27,28 @@ def note(text):
     _notes.append(text)
 
 
+@contextlib.contextmanager
+def unnoted():
+    """Notes made inside belong to nobody (the probe's, say): dropped."""
+    saved = list(_notes)
+    try:
+        yield
+    finally:
+        _notes[:] = saved
+
+
+# -- the file's shape --------------------------------------------------------------------------------------
+
+def import_side_effects(effects):
+    return ('importing chatroom.py {}: accepted (nothing in the text forbids it; see robust.quiet_import, and '
+            'keep such code under `if __name__ == "__main__":`)'.format(' and '.join(effects)))
+
+
+def extra_parameters(shown, expected):
+    return '{} has parameters beyond {}, all with defaults: accepted (note 4 allows additions)'.format(
+        shown, expected)
+
+
 # -- greetings ------------------------------------------------------------------------------------------
 
 def greeting_accepted(greeting):
@@ -31,20 +56,36 @@ def greeting_accepted(greeting):
         peers.show(greeting))
 
 
-def expect_welcome_tcp(peer, within=peers.DEFAULT_WITHIN):
-    """The client side only requires that the reply *contains* 'Welcome'."""
-    # Found anywhere first (waiting for an exact match would spend the whole deadline on 'Welcome!'),
-    # then judged by what follows it in the bytes received so far.
-    peer.expect('Welcome', within, exact=False)
-    end = peer.cursor
-    at = end - len('Welcome')
-    segment_end = min((b for b in peer.boundaries if b > at), default=len(peer.transcript))
+def expect_welcome_tcp(peer, within=peers.DEFAULT_WITHIN, any_case=False):
+    """The client side only requires that the reply *contains* 'Welcome'. The whole greeting is consumed
+    (up to the end of its segment, or to where an unmistakable next message starts), so that what the peer
+    is expected to receive next is judged on its own. Returns the greeting."""
+    # Found anywhere first (waiting for an exact match would spend the whole deadline on 'Welcome!').
+    deadline = peers.Deadline(within)
+    while True:
+        pending = peer.transcript[peer.cursor:]
+        at = (pending.lower() if any_case else pending).find('welcome' if any_case else 'Welcome')
+        if at >= 0:
+            break
+        if deadline.passed() or not peer._pump(deadline.remaining()):
+            raise peers.PeerError(peer._missing('Welcome', within))
+    start = peer.cursor + at
+    end = start + len('Welcome')
+    segment_end = min((b for b in peer.boundaries if b > start), default=len(peer.transcript))
     rest = peer.transcript[end:segment_end]
-    if not rest or peers._NEXT_MESSAGE.match(rest):
-        return
-    after = re.search(r'User |server-shutdown|Name already taken', rest)
-    greeting = peer.transcript[at:end + (after.start() if after else len(rest))]
-    note(greeting_accepted(greeting.strip()[:60]))
+    after = _AFTER_GREETING.search(rest)
+    if after:
+        rest = rest[:after.start()]
+    elif rest and peer.next_message.match(rest):
+        rest = ''
+    greeting = peer.transcript[start:end] + rest
+    peer.cursor = end + len(rest)
+    if greeting.strip() != 'Welcome':
+        note(greeting_accepted(greeting.strip()[:60]))
+    return greeting
+
+
+_AFTER_GREETING = re.compile(r'User |server-shutdown|Welcome|Name already taken')
 
 
 def expect_welcome_udp(peer, within=peers.DEFAULT_WITHIN):
@@ -81,10 +122,10 @@ def expect_udp_chat(peer, name, text, within=peers.DEFAULT_WITHIN):
     return got
 
 
-def expect_udp_shutdown(peer, other_names, within=peers.DEFAULT_WITHIN):
-    """Wait for 'server-shutdown'. Before it, a UDP server may announce the others' departures: the text
-    allows shutdown() to call close_client(), which broadcasts 'User x left'."""
-    departures = tuple('User {} left'.format(name) for name in other_names)
+def expect_udp_shutdown(peer, departures, within=peers.DEFAULT_WITHIN):
+    """Wait for 'server-shutdown'. Before it, a UDP server may announce the others' departures (the texts
+    `departures`): the text allows shutdown() to call close_client(), which broadcasts 'User x left'."""
+    departures = tuple(departures)
     while peer.expect_any(('server-shutdown',) + departures, within) != 'server-shutdown':
         note("'User x left' sent during shutdown, before 'server-shutdown': accepted (shutdown may call "
              "close_client)")
@@ -102,6 +143,18 @@ def run_returned_after_extra_connection():
     return RUN_STOP_PARTIAL_CREDIT
 
 
+def closed_without_end_of_stream(who=''):
+    return ('{}saw no end of the connection: a server thread still blocked in recv() on a socket keeps the '
+            'connection open after close() (Linux); accepted, since the socket was closed or \'server-shutdown\' '
+            'was delivered and run() returned (shutdown(socket.SHUT_RDWR) before close() wakes that recv)'.format(
+                who + ' ' if who else 'the client '))
+
+
+def port_held_after_close():
+    return ('server_socket was closed, but the port still took connections for a moment: a thread blocked '
+            'in accept() or recvfrom() keeps it until that call returns (accepted: the text asks for the close)')
+
+
 def client_ended_by(how, when='at the end of input'):
     """A client's run() that raised EOFError or called sys.exit() has ended: counted, and noted. Returns
     True when `how` (an exception's name) counts as ended."""
@@ -116,6 +169,11 @@ def client_interrupt_propagated():
 
 
 # -- messages list ----------------------------------------------------------------------------------------
+
+def messages_not_empty(shown):
+    return ('messages holds {} before any client joined: accepted (the text says what messages is for, not '
+            'that it starts empty)'.format(shown))
+
 
 def messages_text_matches(stored, name, text):
     """`messages` may hold the chat text raw or formatted."""
@@ -136,3 +194,147 @@ def late_leave_reached_newcomer(text):
     Concurrency, not a bug: harness/scenarios.py accepts it once per such leave."""
     return ('{} reached a client that joined after that leave, which nobody else heard: the server announced '
             'it after freeing the name (concurrency, accepted)'.format(peers.show(text)))
+
+
+# -- dialects: a known variant of the protocol, spoken by the harness for the checks it does not concern ----
+#
+# judgement-calls.md, "One fault, its own checks": a wrong greeting or join text fails the checks about that
+# text; the other checks set up with the lenient reading and judge their own subject. harness/probe.py learns
+# once per run how a submission's server or client speaks (the assignment's way first; a variant only where
+# that failed), and the subjects (harness/subjects.py) speak it. Each use of a variant is noted in the report.
+
+def render(template, name='', text=''):
+    """A template with {name} and {text} placeholders, filled (plain replacement: templates learned from a
+    server's messages may hold other braces)."""
+    return template.replace('{name}', name).replace('{text}', text)
+
+
+def learn_template(observed, name=None, text=None):
+    """The template behind a message seen for a known name and text: 'User bob joined.' for bob gives
+    'User {name} joined.'. None when the message does not hold them (not a recognisable variant)."""
+    if not observed:
+        return None
+    template = observed
+    for placeholder, value in (('{text}', text), ('{name}', name)):
+        if value is None:
+            continue
+        if value not in template:
+            return None
+        template = template.replace(value, placeholder)
+    return template
+
+
+def start_pattern(template):
+    """A regex for where a message of `template` starts: its literal text up to the first placeholder, or
+    a word and the separator that follows it when it starts with one (as '{name}: {text}')."""
+    literal = re.split(r'\{name\}|\{text\}', template)
+    head = literal[0]
+    if head:
+        return re.escape(head[:12])
+    after = literal[1] if len(literal) > 1 else ''
+    return r'[^\s:]+' + re.escape(after[:2]) if after else None
+
+
+SPEC_UDP_JOIN = '{name}:join'
+SPEC_UDP_WIRE = '{name}:{text}'
+SPEC_JOINED, SPEC_LEFT = 'User {name} joined', 'User {name} left'
+SPEC_CHAT = '{name}: {text}'
+SPEC_TAKEN = 'Name already taken'
+# What real submissions send instead of '{name}:join' (judgement-calls.md: failures for the format checks).
+UDP_JOIN_VARIANTS = ('join:{name}', '{name}: join', '{name} join')
+UDP_WIRE_FAMILY = {'join:{name}': '{text}:{name}', '{name}: join': '{name}: {text}', '{name} join': '{name} {text}'}
+
+
+@dataclass(frozen=True)
+class ServerDialect:
+    """How a submission's ServerTCP or ServerUDP speaks, where the harness must adapt to it. The default is
+    the assignment's protocol; `variants` says in words what differs (one line each, for the report)."""
+    protocol: str
+    can_join: bool = True                 # some join was welcomed; False: nothing that joins can be judged
+    welcome_any_case: bool = False        # the greeting says 'welcome' in another case
+    udp_join: str = SPEC_UDP_JOIN         # UDP: the datagram that joins
+    udp_wire: str = SPEC_UDP_WIRE         # UDP: a chat datagram (and 'exit')
+    taken: Optional[str] = SPEC_TAKEN     # the refusal (a template: it may hold the name)
+    joined: Optional[str] = SPEC_JOINED   # None: no join announcement was recognised
+    left: Optional[str] = SPEC_LEFT       # None: no leave announcement was recognised
+    chat: Optional[str] = SPEC_CHAT       # how a chat line is relayed (UDP: also the datagram as received)
+    leave_works: bool = True              # 'exit' removes the client (its announcement or the count shows it)
+    variants: Tuple[str, ...] = ()
+    startup_error: Optional[str] = None   # constructing the server or starting run() failed so
+
+    @property
+    def is_spec(self):
+        return not self.variants
+
+    def joined_text(self, name):
+        return render(self.joined or SPEC_JOINED, name)
+
+    def left_text(self, name):
+        return render(self.left or SPEC_LEFT, name)
+
+    def taken_text(self, name):
+        return render(self.taken or SPEC_TAKEN, name)
+
+    def chat_texts(self, name, text):
+        """The acceptable relays of a chat line, preferred first."""
+        texts = [render(self.chat or SPEC_CHAT, name, text)]
+        if self.protocol == 'udp':
+            texts += [render(SPEC_CHAT, name, text), render(self.udp_wire, name, text)]
+        return tuple(dict.fromkeys(texts))
+
+    def join_datagram(self, name):
+        return render(self.udp_join, name)
+
+    def chat_datagram(self, name, text):
+        return render(self.udp_wire, name, text)
+
+    def is_greeting(self, text):
+        return 'Welcome' in text or (self.welcome_any_case and 'welcome' in text.lower())
+
+    def message_starts(self):
+        """A regex for where any message of this dialect may start (TCP: to tell where one ends)."""
+        patterns = [start_pattern(t) for t in (self.joined, self.left, self.chat, self.taken) if t]
+        patterns = [p for p in patterns if p]
+        if self.welcome_any_case:
+            patterns.append('[Ww]elcome')
+        if not patterns:
+            return None
+        return re.compile('(' + '|'.join(patterns) + r"|User |server-shutdown|Welcome|Name already taken|"
+                                                     r"[^\s:]+: |[^\s:]+:)")
+
+    def note_use(self):
+        """Note, for the check that runs now, that the harness spoke this variant."""
+        for variant in self.variants:
+            note('judged speaking your server\'s variant of the protocol: {} (the checks about that text '
+                 'fail on it; this one judges its own subject)'.format(variant))
+
+
+@dataclass(frozen=True)
+class ClientDialect:
+    """What a submission's ClientTCP or ClientUDP sends, where the harness must adapt to it."""
+    protocol: str
+    connects: bool = True                 # connect_server() returned True after 'Welcome'
+    join: str = '{name}'                  # the bytes that join (a template): TCP the name, UDP '{name}:join'
+    wire: str = '{text}'                  # what send(text) puts on the wire: TCP the text, UDP '{name}:{text}'
+    variants: Tuple[str, ...] = ()
+
+    @classmethod
+    def spec(cls, protocol):
+        if protocol == 'udp':
+            return cls(protocol, join=SPEC_UDP_JOIN, wire=SPEC_UDP_WIRE)
+        return cls(protocol)
+
+    def join_bytes(self, name):
+        return render(self.join, name)
+
+    def wire_bytes(self, name, text):
+        return render(self.wire, name, text)
+
+    def note_use(self):
+        for variant in self.variants:
+            note('judged speaking your client\'s variant of the protocol: {} (the checks about that text '
+                 'fail on it; this one judges its own subject)'.format(variant))
+
+
+def variant_line(what, expected, seen):
+    return '{} {} instead of {}'.format(what, peers.show(seen), peers.show(expected))

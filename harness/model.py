@@ -163,11 +163,32 @@ class Outcome:
         return self.deliveries.get(peer, ())
 
 
-class Model:
+class SpecTexts:
+    """The assignment's texts. A server's dialect (harness/leniency.ServerDialect: a known variant of the
+    protocol, learned by harness/probe.py) has the same four methods and may stand in for it."""
+
     def __init__(self, protocol):
+        self.protocol = protocol
+
+    def joined_text(self, name):
+        return joined_text(name)
+
+    def left_text(self, name):
+        return left_text(name)
+
+    def chat_texts(self, name, text):
+        return chat_texts(self.protocol, name, text)
+
+    def taken_text(self, name):
+        return NAME_TAKEN
+
+
+class Model:
+    def __init__(self, protocol, texts=None):
         if protocol not in PROTOCOLS:
             raise ValueError('protocol must be one of {}, not {!r}'.format(PROTOCOLS, protocol))
         self.protocol = protocol
+        self.texts = texts or SpecTexts(protocol)
         self.peers = {}          # type: Dict[int, PeerState]
         self.refusals = {}       # name -> how many joins were refused while the name was held
         self.history = []        # type: List[Action]
@@ -221,7 +242,7 @@ class Model:
         return max(self.peers, default=-1) + 1
 
     def copy(self):
-        other = Model(self.protocol)
+        other = Model(self.protocol, self.texts)
         other.peers = dict(self.peers)
         other.refusals = dict(self.refusals)
         other.history = list(self.history)
@@ -261,10 +282,10 @@ class Model:
             return False
         return True
 
-    def valid_actions(self, names=NAMES, texts=TEXTS, max_peers=MAX_PEERS):
+    def valid_actions(self, names=NAMES, texts=TEXTS, max_peers=MAX_PEERS, disconnects=True):
         """Every action possible now, simplest kinds first: joins (a new peer for each name while fewer than
         `max_peers` peers were used; for UDP also each refused address with each name), chats by every
-        joined peer with every text, leaves, disconnects."""
+        joined peer with every text, leaves, and (with `disconnects`) disconnects."""
         actions = []
         if len(self.peers) < max_peers:
             fresh = self.next_peer
@@ -275,7 +296,8 @@ class Model:
         joined = self.joined()
         actions.extend(Chat(peer, text) for peer in joined for text in texts)
         actions.extend(Leave(peer) for peer in joined)
-        actions.extend(Disconnect(peer) for peer in joined)
+        if disconnects:
+            actions.extend(Disconnect(peer) for peer in joined)
         return actions
 
     # -- transitions -----------------------------------------------------------------------------------
@@ -301,21 +323,22 @@ class Model:
         peer, name = action.peer, action.name
         if self.name_taken(name):
             self.refusals[name] = self.refusals.get(name, 0) + 1
+            refusal = self.texts.taken_text(name)
             if self.protocol == 'tcp':
                 self.peers[peer] = PeerState(GONE, name)
                 silent = frozenset(self.live())
-                return Outcome(action, NAME_TAKEN, {}, silent, self.count, actor_gone=True)
+                return Outcome(action, refusal, {}, silent, self.count, actor_gone=True)
             self.peers[peer] = PeerState(UNJOINED, name)
-            return Outcome(action, NAME_TAKEN, {}, frozenset(self.live()), self.count)
+            return Outcome(action, refusal, {}, frozenset(self.live()), self.count)
         others = self._others(peer, (JOINED,))
         self.peers[peer] = PeerState(JOINED, name)
-        deliveries = {p: (joined_text(name),) for p in others}
+        deliveries = {p: (self.texts.joined_text(name),) for p in others}
         silent = frozenset(p for p in self.live() if p not in deliveries)
         return Outcome(action, WELCOME, deliveries, silent, self.count)
 
     def _chat(self, action):
         name = self.name_of(action.peer)
-        texts = chat_texts(self.protocol, name, action.text)
+        texts = tuple(self.texts.chat_texts(name, action.text))
         deliveries = {p: texts for p in self._others(action.peer, (JOINED,))}
         silent = frozenset(p for p in self.live() if p not in deliveries)
         return Outcome(action, None, deliveries, silent, self.count)
@@ -323,7 +346,7 @@ class Model:
     def _leave(self, action, announced):
         name = self.name_of(action.peer)
         self.peers[action.peer] = PeerState(GONE, name)
-        deliveries = {p: (left_text(name),) for p in self._others(action.peer, (JOINED,))}
+        deliveries = {p: (self.texts.left_text(name),) for p in self._others(action.peer, (JOINED,))}
         silent = frozenset(p for p in self.live() if p not in deliveries)
         return Outcome(action, None, deliveries, silent, self.count, actor_gone=True)
 

@@ -123,6 +123,7 @@ class Collector:
         self.started = time.monotonic()
         self.overrides = load_overrides(config.getoption('check_config'))
         self.infos = {}               # nodeid -> CheckInfo (after overrides)
+        self.not_blocking = set()     # failed checks whose dependents may run all the same (see below)
 
     def info(self, item):
         info = info_of(item)
@@ -152,7 +153,7 @@ class Collector:
         self.infos[item.nodeid] = info
         for needed in info.depends:
             status = self.outcomes.get(needed)
-            if status is not None and status != PASSED:
+            if status is not None and status != PASSED and needed not in self.not_blocking:
                 pytest.skip('skipped: it needs "{}", which {}'.format(needed, status))
 
     @pytest.hookimpl(hookwrapper=True)
@@ -184,6 +185,10 @@ class Collector:
                 message = skip_reason(report)
             fraction = props.get('credit', 1.0) if status == PASSED else 0.0
             self.outcomes[info.id] = status
+            if props.get('blocks_dependents') is False:
+                # The failure is about the check's own subject (a parameter's name, say); what the
+                # dependents need of it works: they run (judgement-calls.md, "One fault, its own checks").
+                self.not_blocking.add(info.id)
             self.run.checks.append(CheckResult(
                 id=info.id, description=info.description, group=info.group, tags=list(info.tags),
                 spec=info.spec, weight=info.weight, visibility=info.visibility, status=status,

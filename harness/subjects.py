@@ -2,64 +2,104 @@
 for its count, stop it. The checks read as sentences because the plumbing lives here."""
 
 import contextlib
-import os
-import platform
 import socket
 import threading
 import time
 
-from . import fakes, leniency, peers
-from .runner import AgentError, AgentGone, AgentTimeout, CallFailed, describe_exit, start_server
+import pytest
+
+from . import fakes, leniency, peers, platform
+from .runner import AgentError, AgentGone, AgentTimeout, CallFailed, describe_exit, run_server
 
 STATE_POLL = 0.02
-SETTLE = 0.15          # seconds before run_event is set, see stop_with_event
 
 
 class ServerSubject:
-    def __init__(self, agent, protocol):
+    """`dialect` (harness/leniency.ServerDialect, learned by harness/probe.py) is how the server speaks:
+    the assignment's protocol, or a known variant of it. Setting up (joining, chatting, leaving, waiting
+    for announcements) speaks the dialect, noted; a check judges its own subject with the assignment's
+    exact texts, and `strict=True` sets up with them too (the checks about those texts)."""
+
+    def __init__(self, agent, protocol, dialect=None):
         self.agent = agent
         self.protocol = protocol
         self.cls = 'ServerTCP' if protocol == 'tcp' else 'ServerUDP'
+        self.dialect = dialect or leniency.ServerDialect(protocol)
         self.port = None
         self.how_bound = None
         self.running = None
         self.peers = []
 
     def start(self):
-        self.port, self.how_bound = start_server(self.agent, self.cls)
-        self.running = self.agent.start_run('server')
+        self.port, self.how_bound, self.running = run_server(self.agent, self.cls)
         return self
+
+    # -- what the checks need of the dialect ------------------------------------------------------
+
+    def require(self, *needs):
+        """Skip the check when the server cannot do what setting it up needs, even in its dialect:
+        'join', 'leave' ('exit' removes the client), 'chat' (chat is relayed recognisably)."""
+        d = self.dialect
+        prefix = 'tcp' if self.protocol == 'tcp' else 'udp'
+        reasons = {
+            'join': (d.can_join, 'no client could join your {} (not even speaking a known variant of the '
+                                 'protocol): see {}.welcome'.format(self.cls, prefix)),
+            'leave': (d.leave_works, "'exit' did not remove a client from your {}: see {}.exit".format(
+                self.cls, prefix)),
+            'chat': (d.chat is not None, 'your {} relays no chat line recognisably: see {}.chat_broadcast'.format(
+                self.cls, prefix)),
+        }
+        for need in needs:
+            ok, reason = reasons[need]
+            if not ok:
+                pytest.skip('skipped: ' + reason)
+
+    def _lenient(self):
+        self.dialect.note_use()
+        return self.dialect
 
     # -- fake clients ------------------------------------------------------------------------------
 
-    def connect(self, name):
-        """A client that says its name (or, on UDP, '{name}:join') and expects nothing yet."""
+    def connect(self, name, strict=False):
+        """A client that says its name (or, on UDP, joins with '{name}:join', or the dialect's join) and
+        expects nothing yet."""
         if self.protocol == 'tcp':
             peer = peers.TcpPeer(self.port, label=name)
+            starts = None if strict else self.dialect.message_starts()
+            if starts is not None:
+                peer.next_message = starts
             peer.send(name)
         else:
             peer = peers.UdpPeer(self.port, name)
-            peer.say('join')
+            peer.send_raw(leniency.render(leniency.SPEC_UDP_JOIN, name) if strict else
+                          self._lenient().join_datagram(name))
         self.peers.append(peer)
         return peer
 
-    def stranger(self):
-        """A UDP client that never joined."""
-        peer = peers.UdpPeer(self.port, 'stranger')
+    def stranger(self, name='stranger'):
+        """A UDP client that never joined (it speaks as `name`)."""
+        peer = peers.UdpPeer(self.port, name)
         self.peers.append(peer)
         return peer
 
-    def join(self, name, within=peers.DEFAULT_WITHIN):
-        """A client that joins as `name` and has been welcomed."""
-        peer = self.connect(name)
+    def join(self, name, within=peers.DEFAULT_WITHIN, strict=False):
+        """A client that joins as `name` and has been welcomed. `strict`: with the assignment's join and
+        greeting only (the greeting checks); otherwise in the server's dialect."""
+        if not strict:
+            self.require('join')
+        peer = self.connect(name, strict)
         if self.protocol == 'tcp':
-            leniency.expect_welcome_tcp(peer, within)
-        else:
+            leniency.expect_welcome_tcp(peer, within, any_case=not strict and self._lenient().welcome_any_case)
+        elif strict or not self.dialect.welcome_any_case:
             leniency.expect_welcome_udp(peer, within)
+        else:
+            self._lenient()
+            peer.expect('welcome', within, exact=False, any_case=True)
         return peer
 
     def join_at_once(self, names, within=5.0):
         """Join all `names` concurrently, one thread each. Returns ({name: peer}, [errors])."""
+        self.require('join')
         joined, errors = {}, []
 
         def join(name):
@@ -76,13 +116,17 @@ class ServerSubject:
         return joined, errors
 
     def join_all(self, *names):
-        """Join clients one after another, each time waiting until the others heard of the newcomer, so
-        that later expectations start from a quiet room."""
+        """Join clients one after another, each time waiting until the others heard of the newcomer (or,
+        where the server announces joins unrecognisably, until it counts them), so that later
+        expectations start from a quiet room."""
         joined = []
         for name in names:
             peer = self.join(name)
-            for other in joined:
-                other.expect('User {} joined'.format(name))
+            if self.dialect.joined is None:
+                self.wait_count(len(joined) + 1)
+            else:
+                for other in joined:
+                    self.expect_joined(other, name)
             joined.append(peer)
         return joined
 
@@ -90,15 +134,42 @@ class ServerSubject:
         if self.protocol == 'tcp':
             peer.send(text)
         else:
-            peer.say(text)
+            peer.send_raw(self._lenient().chat_datagram(peer.name, text))
+
+    def leave(self, peer):
+        """The client says 'exit' and, once the server shows it was heard, is done with."""
+        self.require('leave')
+        self.say(peer, 'exit')
 
     def expect_chat(self, peer, name, text, within=peers.DEFAULT_WITHIN):
-        if self.protocol == 'tcp':
-            return peer.expect('{}: {}'.format(name, text), within)
-        return leniency.expect_udp_chat(peer, name, text, within)
+        """`peer` receives `name`'s chat line, in the assignment's format or (noted) the dialect's."""
+        self.require('chat')
+        texts = self._lenient().chat_texts(name, text)
+        got = peer.expect_any(texts, within)
+        if self.protocol == 'udp' and got == leniency.render(leniency.SPEC_UDP_WIRE, name, text):
+            leniency.note(leniency.udp_relay_as_received(got))
+        return got
 
     def chat_texts(self, name, text):
-        return ('{}: {}'.format(name, text),) if self.protocol == 'tcp' else leniency.udp_chat_texts(name, text)
+        return self.dialect.chat_texts(name, text)
+
+    def expect_joined(self, peer, name, within=peers.DEFAULT_WITHIN):
+        return peer.expect(self._lenient().joined_text(name), within)
+
+    def expect_left(self, peer, name, within=peers.DEFAULT_WITHIN):
+        return peer.expect(self._lenient().left_text(name), within)
+
+    def expect_taken(self, peer, name, within=peers.DEFAULT_WITHIN):
+        return peer.expect(self._lenient().taken_text(name), within)
+
+    def expect_shutdown(self, peer, other_names, within=peers.DEFAULT_WITHIN):
+        """'server-shutdown' reaches `peer`; before it, a UDP server may announce the others' departures
+        (the text allows shutdown() to call close_client())."""
+        if self.protocol == 'tcp':
+            return peer.expect('server-shutdown', within)
+        departures = {leniency.SPEC_LEFT} | ({self.dialect.left} if self.dialect.left else set())
+        leniency.expect_udp_shutdown(peer, [leniency.render(t, name) for name in other_names for t in departures],
+                                     within)
 
     # -- asking the server -------------------------------------------------------------------------
 
@@ -114,6 +185,28 @@ class ServerSubject:
 
     def call(self, method, *args, timeout=3.0):
         return self.agent.call('server', method, *args, timeout=timeout)
+
+    # -- closing -----------------------------------------------------------------------------------
+
+    def client_socket_closed(self, peer, result, within=peers.DEFAULT_WITHIN):
+        """After close_client(<peer's socket>) returned `result`: True when the server closed that socket,
+        as the text asks: the socket object passed in is closed, or the peer saw the connection end. A
+        peer that sees no end-of-stream though the socket was closed (a thread blocked in recv() on it
+        holds it open on Linux) is noted, not failed."""
+        states = result.get('args') or [None]
+        if states[0] and states[0].get('closed'):
+            if not peer.wait_closed(0.2):
+                leniency.note(leniency.closed_without_end_of_stream())
+            return True
+        return peer.wait_closed(within)
+
+    def assert_closed_after_shutdown(self, joined, within=1.0):
+        """Each client's connection ended (end-of-stream or reset); where it did not, 'server-shutdown' was
+        delivered and run() returned (the caller checked both), which judgement-calls.md accepts: noted."""
+        deadline = peers.Deadline(within)
+        still_open = [peer for peer in joined if not peer.wait_closed(deadline.remaining())]
+        if still_open:
+            leniency.note(leniency.closed_without_end_of_stream(', '.join(p.label for p in still_open)))
 
     # -- stopping ----------------------------------------------------------------------------------
 
@@ -131,8 +224,7 @@ class ServerSubject:
         partial if it returned only once one more connection arrived, 0 if it did not return."""
         # A server that has just welcomed a client may still be on its way back from accept_client() to
         # its accept(): setting the event then would let a blocking accept() win full credit by chance.
-        # Nothing announces that the server is idle again, so give it a short settle, once.
-        time.sleep(SETTLE)
+        settle(self.agent)
         self.agent.set_event('server', 'run_event')
         returned, _ = self.run_returned(leniency.RUN_STOP_WITHIN)
         if returned:
@@ -144,6 +236,9 @@ class ServerSubject:
         return 0.0
 
     def stop_with_sigint(self):
+        """Ctrl-C, as a person gives it: once the server is idle in its loop, not in the middle of a send
+        (judgement-calls.md). True if run() returned in time."""
+        settle(self.agent)
         self.agent.interrupt()
         returned, _ = self.run_returned(leniency.RUN_STOP_WITHIN)
         return returned
@@ -158,7 +253,17 @@ class ServerSubject:
                 probe.send(b'')
 
     def port_released(self, within=1.0):
-        """True once nothing accepts connections (TCP) or holds the port (UDP) any more."""
+        """True once nothing accepts connections (TCP) or holds the port (UDP) any more, or once the
+        server socket was closed: the text asks for the close; a thread still blocked in accept() or
+        recvfrom() on it can keep the port for a while (Linux), which is noted, not failed."""
+        try:
+            closed = bool(self.get('server_socket').get('closed'))
+        except AgentError:
+            closed = False
+        if closed:
+            if not self._port_free():
+                leniency.note(leniency.port_held_after_close())
+            return True
         return peers.poll(self._port_free, bool, within, STATE_POLL)
 
     def _port_free(self):
@@ -180,28 +285,17 @@ class ServerSubject:
             peer.close()
 
 
-INPUT_WAIT = 0.1
-_READ_SYSCALL = {'x86_64': 0, 'amd64': 0, 'aarch64': 63, 'arm64': 63, 'i386': 3, 'i686': 3, 'armv7l': 3}.get(
-    platform.machine().lower())
+INPUT_WAIT = 2.0        # how long a client may take to be back waiting for input after a line
+IDLE_WITHIN = 2.0       # how long a submission may take to be idle in its loop again
+UNOBSERVABLE_SETTLE = 0.15   # where the machine cannot tell when it is (see harness/platform.py)
 
 
-def _blocked_reading_stdin(pid):
-    """True when a thread of process `pid` is blocked in read(0, ...) (from /proc/PID/task/*/syscall)."""
-    if _READ_SYSCALL is None:
-        return False
-    try:
-        tasks = os.listdir('/proc/{}/task'.format(pid))
-    except OSError:
-        return False
-    for task in tasks:
-        try:
-            with open('/proc/{}/task/{}/syscall'.format(pid, task)) as source:
-                fields = source.read().split()
-        except OSError:
-            continue
-        if len(fields) > 1 and fields[0] == str(_READ_SYSCALL) and fields[1] == '0x0':
-            return True
-    return False
+def settle(agent, within=IDLE_WITHIN):
+    """Wait until the agent's main thread (where run() runs) is idle in its loop: waiting for input, a
+    connection or a datagram, not sending. Where the machine cannot tell, a short fixed wait instead.
+    A submission that never idles (a busy loop) is not waited for longer than `within`."""
+    if platform.wait_idle(agent.proc.pid, within) is None:
+        time.sleep(UNOBSERVABLE_SETTLE)
 
 
 class ClientSubject:
@@ -209,11 +303,12 @@ class ClientSubject:
     ClientUDP) where `port` is a scripted fake server's (harness.fakes). The checks call its methods, run
     it, type lines at it and read what it prints; `server` plays the chat server."""
 
-    def __init__(self, agent, protocol, name='alice'):
+    def __init__(self, agent, protocol, name='alice', dialect=None):
         self.agent = agent
         self.protocol = protocol
         self.cls = 'ClientTCP' if protocol == 'tcp' else 'ClientUDP'
         self.name = name
+        self.dialect = dialect or leniency.ClientDialect.spec(protocol)
         self.server = fakes.fake_server(protocol)
         self.port = self.server.port
         self.running = None
@@ -223,19 +318,36 @@ class ClientSubject:
         self.agent.construct('client', self.cls, self.name, self.port)
         return self
 
+    def require_connect(self):
+        """Skip the check when connect_server() does not join even a server that answers 'Welcome'."""
+        if not self.dialect.connects:
+            pytest.skip('skipped: connect_server() of your {} did not join a server that answered \'Welcome\' '
+                        '(see {}.connect)'.format(self.cls, 'client_tcp' if self.protocol == 'tcp' else 'client_udp'))
+
     # -- the wire ----------------------------------------------------------------------------------
 
-    def wire(self, text):
-        """What the client must send when it sends `text`: the text (TCP), '{name}:{text}' (UDP)."""
-        return text if self.protocol == 'tcp' else '{}:{}'.format(self.name, text)
+    def wire(self, text, strict=False):
+        """What the client must send when it sends `text`: the text (TCP), '{name}:{text}' (UDP); unless
+        `strict`, what the client was seen to send instead (its dialect, noted)."""
+        if strict:
+            return leniency.ClientDialect.spec(self.protocol).wire_bytes(self.name, text)
+        self.dialect.note_use()
+        return self.dialect.wire_bytes(self.name, text)
 
-    def expect_join(self, within=fakes.DEFAULT_WITHIN):
-        """The client connects and sends exactly its name (TCP) or '{name}:join' (UDP)."""
+    def join_bytes(self, strict=False):
+        if strict:
+            return leniency.ClientDialect.spec(self.protocol).join_bytes(self.name)
+        self.dialect.note_use()
+        return self.dialect.join_bytes(self.name)
+
+    def expect_join(self, within=fakes.DEFAULT_WITHIN, strict=False):
+        """The client connects and sends exactly its name (TCP) or '{name}:join' (UDP); unless `strict`,
+        what the client was seen to send to join."""
         self.server.wait_for_connection(within)
-        self.server.expect_text(self.name if self.protocol == 'tcp' else self.wire('join'), within)
+        self.server.expect_text(self.join_bytes(strict), within)
 
-    def expect_sent(self, text, within=fakes.DEFAULT_WITHIN):
-        self.server.expect_text(self.wire(text), within)
+    def expect_sent(self, text, within=fakes.DEFAULT_WITHIN, strict=False):
+        self.server.expect_text(self.wire(text, strict), within)
 
     def reply(self, text):
         """One message from the fake server. Callers send the next only once the client consumed it."""
@@ -257,16 +369,18 @@ class ClientSubject:
         except CallFailed as error:
             raise AssertionError('{} raised {}'.format(what, error)) from None
 
-    def connect(self, reply='Welcome', within=fakes.DEFAULT_WITHIN):
+    def connect(self, reply='Welcome', within=fakes.DEFAULT_WITHIN, strict=False):
         """Call connect_server(), expect the join on the wire, answer `reply`; the value it returned."""
+        if not strict:
+            self.require_connect()
         request = self.start_call('connect_server')
-        self.expect_join(within)
+        self.expect_join(within, strict)
         self.reply(reply)
         return self.outcome(request, within, 'connect_server()')
 
-    def assert_connect_returns(self, reply, expected, within=fakes.DEFAULT_WITHIN):
+    def assert_connect_returns(self, reply, expected, within=fakes.DEFAULT_WITHIN, strict=False):
         """connect_server() sends the join, and returns `expected` when the server answers `reply`."""
-        result = self.connect(reply, within)
+        result = self.connect(reply, within, strict)
         if result.get('value') is not expected:
             raise AssertionError('connect_server() returned {} after {!r}; it should return {}'.format(
                 result['repr'], reply, expected))
@@ -364,6 +478,7 @@ class ClientSubject:
 
     def start_run(self, reply='Welcome', within=fakes.DEFAULT_WITHIN):
         """run() in the agent's main thread; the fake server takes the join and answers `reply`."""
+        self.require_connect()
         self.running = self.agent.start_run('client')
         self.expect_join(within)
         self.reply(reply)
@@ -373,23 +488,21 @@ class ClientSubject:
 
     def type_and_expect(self, text, within=fakes.DEFAULT_WITHIN):
         """Type a line and expect the client to send it: then run() is in its input loop, and the
-        server's reply to the join has been consumed (see `wait_reading_input` for what this does not
-        prove)."""
+        server's reply to the join has been consumed (see `wait_idle` for what this does not prove)."""
         self.type(text)
         self.expect_sent(text, within)
 
-    def wait_reading_input(self, within=INPUT_WAIT):
-        """Wait until a thread of the client's process is blocked reading its stdin, as input() is after
-        the line before was handled. Gives up quietly after `within` seconds: a client that polls stdin
-        (select with a timeout) never blocks there, and needs no such wait. Linux only; elsewhere it
-        just waits `within`."""
-        pid = self.agent.proc.pid
-        return peers.poll(lambda: _blocked_reading_stdin(pid), bool, within, interval=0.002)
+    def wait_idle(self, within=INPUT_WAIT):
+        """Wait until the client is back waiting for input: its main thread (run()) idle in its loop, not
+        still on its way from send() to the next input(). Where the machine cannot tell, a short wait."""
+        settle(self.agent, within)
 
     def end_input(self):
         self.agent.end_input()
 
     def interrupt(self):
+        """Ctrl-C, as a person gives it: while run() waits for input (judgement-calls.md)."""
+        self.wait_idle()
         self.agent.interrupt()
 
     def run_outcome(self, within=leniency.RUN_STOP_WITHIN):

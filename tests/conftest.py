@@ -186,3 +186,4 @@ def spawn():
         for child in children:
             child.kill()
 
+

@@ -231,9 +231,10 @@ def test_hostile_submission_cannot_read_the_reference_checks_config_or_results(g
         control = [json.loads(p.read_text()) for p in log.glob('report-*.json')]
     finally:
         shutil.rmtree(str(log), ignore_errors=True)
-    # It does import cleanly (2 marks for that); nothing else of the reference's reached it.
-    assert {t['number'] for t in results['tests'] if t['score']} <= {'structure.imports'}
-    assert results['score'] <= 2
+    # It does import cleanly and quietly (2 marks, and 1 for the robustness check the course weights);
+    # nothing else of the reference's reached it.
+    assert {t['number'] for t in results['tests'] if t['score']} <= {'structure.imports', 'robust.quiet_import'}
+    assert results['score'] <= 3
     assert reports, 'the hostile submission never ran'
     assert all(r['uid'] == 65534 for r in reports)
     reference = gradescope_root / 'source' / 'chatroom_check' / 'chatroom.py'

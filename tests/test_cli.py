@@ -45,10 +45,10 @@ def test_full_marks_exit_0(cli):
 
 
 def test_not_full_marks_exit_1(cli, tmp_path):
-    edits, _ = broken.VARIANTS['import_opens_socket']
+    edits, _ = broken.VARIANTS['udp_not_bound_at_init']
     code, out, err = cli(broken.write(edits, tmp_path, 'v'), '-k', QUICK)
     assert code == EXIT_NOT_FULL, err
-    assert 'opened 1 socket' in out
+    assert 'not bound' in out
 
 
 def _bad_input(tmp_path):
@@ -89,7 +89,7 @@ def test_json_output(cli):
 
 
 def test_gradescope_and_junit_files(cli, tmp_path):
-    edits, _ = broken.VARIANTS['udp_messages_not_empty']
+    edits, _ = broken.VARIANTS['udp_not_bound_at_init']
     path = broken.write(edits, tmp_path, 'v')
     grades, junit = tmp_path / 'results.json', tmp_path / 'junit.xml'
     code, out, err = cli(path, '-k', QUICK, '--gradescope', grades, '--junit', junit)
@@ -105,7 +105,7 @@ def test_gradescope_and_junit_files(cli, tmp_path):
         assert isinstance(test['tags'], list) and test['tags'] == ['structure']
         assert 0 <= test['score'] <= test['max_score']
     failed = [t for t in data['tests'] if t['status'] == 'failed']
-    assert len(failed) == 1 and 'messages' in failed[0]['output'] and 'Hint:' in failed[0]['output']
+    assert len(failed) == 1 and 'server_socket' in failed[0]['output'] and 'Hint:' in failed[0]['output']
     suite = ElementTree.parse(str(junit)).getroot()
     cases = suite.iter('testcase')
     assert sum(1 for _ in cases) == 7

@@ -1,13 +1,15 @@
 """The conformance checks judged by submissions whose verdict we know.
 
-- Broken variants (tests/submissions/broken.py): the reference with one spec violation each; the checks
-  that must catch it fail. Each variant runs only the checks it must fail, for speed.
+- Broken variants (tests/submissions/broken.py): the reference with one spec violation each, judged by
+  every weighted check (the differential ones aside): the checks naming the fault fail, and no other check
+  loses a point but the collateral the table lists with its reason (proportional scoring). They are judged
+  a few at a time, each in a process of its own (tests/judging.py).
 - Valid variants: full marks on the check files their change can affect, with the leniency note in the
   report where one was needed. Hand-written valid submissions (tests/submissions/valid_*.py): full marks
   on the whole server suite.
 - The partial-credit variant: a blocking accept() earns half of the run_event check, every time.
 
-The suite runs in this process through harness.cli.judge() (a nested pytest.main, which works: the inner
+The other tests judge in this process through harness.cli.judge() (a nested pytest.main, which works: the inner
 session has its own config, rootdir and plugins; only pytest-timeout's alarm of the outer test is cleared
 by the inner session, so these tests bound themselves by the inner checks' own timeouts).
 """
@@ -19,12 +21,13 @@ import pytest
 
 from harness.cli import judge
 from harness.results import FAILED, PASSED
+from judging import judge_all, selected_params
 
 SUBMISSIONS = Path(__file__).resolve().parent / 'submissions'
 sys.path.insert(0, str(SUBMISSIONS))
 import broken  # noqa: E402  (a helper module of tests/submissions)
 
-FUNCTIONS = broken.check_functions()
+FUNCTIONS = broken.check_functions(broken.VARIANT_FILES)
 
 
 def statuses(run):
@@ -38,7 +41,8 @@ def describe(run):
 
 def test_every_server_check_is_caught_by_some_variant():
     caught = {check for _, must_fail in broken.VARIANTS.values() for check in must_fail}
-    missing = sorted(set(FUNCTIONS) - caught)
+    missing = sorted(check for check, (file, _) in FUNCTIONS.items() if file in broken.SERVER_FILES
+                     and check not in caught)
     assert not missing, 'no broken variant makes these checks fail: {}'.format(missing)
 
 
@@ -48,20 +52,53 @@ def test_variants_name_only_existing_checks():
     assert named <= set(FUNCTIONS), 'unknown check ids: {}'.format(sorted(named - set(FUNCTIONS)))
 
 
+# The checks a variant is judged by: every weighted one but the differential checks (which see any
+# behavioural fault, and take seconds), plus the robustness checks a variant is about.
+WEIGHTED = 'not test_robustness.py and not test_differential.py'
+
+
+@pytest.fixture(scope='module')
+def broken_runs(request, tmp_path_factory):
+    """Every selected broken variant judged (a few at a time, in processes of their own)."""
+    folder = tmp_path_factory.mktemp('broken')
+    jobs = {}
+    for name in selected_params(request, 'name'):
+        if name not in broken.VARIANTS:
+            continue
+        edits, must_fail = broken.VARIANTS[name]
+        robust = [c for c in must_fail if FUNCTIONS[c][0] == 'test_robustness.py']
+        keyword = WEIGHTED if not robust else '({}) or {}'.format(WEIGHTED, broken.keyword_for(robust, FUNCTIONS))
+        jobs[name] = (broken.write(edits, folder, name), ['-k', keyword, '--no-differential'])
+    return judge_all(jobs)
+
+
+@pytest.mark.timeout(1800)        # the first one waits for the module's batch of judges (broken_runs)
 @pytest.mark.parametrize('name', sorted(broken.VARIANTS))
-def test_broken_variant_is_caught(name, tmp_path):
-    edits, must_fail = broken.VARIANTS[name]
-    path = broken.write(edits, tmp_path, name)
-    run = judge(path, keyword=broken.keyword_for(must_fail, FUNCTIONS))
+def test_broken_variant_costs_its_own_checks_only(name, broken_runs):
+    """The checks naming the fault fail; no other check loses a point, but the collateral listed, with its
+    reason, in broken.COLLATERAL (judgement-calls.md: one fault, its own checks)."""
+    run = broken_runs[name]
+    _, must_fail = broken.VARIANTS[name]
     seen = statuses(run)
     assert run.problem is None
     not_failed = {check: seen.get(check, 'not run') for check in must_fail if seen.get(check) != FAILED}
     assert not not_failed, '{}: these checks should fail but {}; report: {}'.format(name, not_failed, describe(run))
-    assert not run.full_marks and run.score < run.max_score
+    lost = {c.id for c in run.checks if c.weight > 0 and c.score < c.weight}
+    beyond = sorted(lost - set(must_fail) - broken.collateral(name, seen))
+    assert not beyond, '{} also cost {} (allowed: its own checks {} and the collateral {}); report: {}'.format(
+        name, beyond, must_fail, sorted(broken.collateral(name)), describe(run))
     for result in run.checks:
         if result.status == FAILED:
             assert result.message.strip(), '{} failed without saying why'.format(result.id)
             assert result.hint.strip(), '{} failed without a hint'.format(result.id)
+
+
+def test_collateral_names_only_variants_and_checks():
+    assert set(broken.COLLATERAL) <= set(broken.VARIANTS)
+    known = set(broken.check_functions(broken.ALL_FILES)) | {'*'}
+    for name, (checks, why) in broken.COLLATERAL.items():
+        assert why and set(checks) <= known, (name, sorted(set(checks) - known))
+        assert not set(checks) & set(broken.VARIANTS[name][1]), name
 
 
 def _assert_full_marks(run, files=broken.SERVER_FILES):

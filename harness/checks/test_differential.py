@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Flaky
 
-from harness import leniency
+from harness import leniency, platform
 from harness.catalog import check
 from harness.runner import AgentError, AgentPool
 from harness.scenarios import ScenarioFailed, action_sequences, assert_scenario, shorten
@@ -60,10 +60,14 @@ def allow_seconds(seconds):
         signal.setitimer(signal.ITIMER_REAL, seconds)
 
 
-def differential(protocol, submission_path, config):
+def differential(protocol, submission_path, config, dialects, disconnects=False):
     budget = config.getoption('differential_budget')
     if budget <= 0:
         pytest.skip('skipped: --differential-budget is 0')
+    dialect = dialects.server(protocol)
+    if not dialect.can_join:
+        pytest.skip('skipped: no client could join your {} (see {}.welcome)'.format(
+            'ServerTCP' if protocol == 'tcp' else 'ServerUDP', protocol))
     allow_seconds(SECONDS_PER_SCENARIO * budget + SHRINK_SECONDS + SHORTEN_SECONDS + 60)
     chosen_seed = config.getoption('differential_seed')
     pool = AgentPool(submission_path)
@@ -71,13 +75,18 @@ def differential(protocol, submission_path, config):
     def play(actions):
         agent = pool.take()
         try:
-            subject = ServerSubject(agent, protocol)
+            subject = ServerSubject(agent, protocol, dialect)
             try:
                 subject.start()
             except AgentError as error:
                 pytest.fail('could not start {}: {}'.format(subject.cls, error), pytrace=False)
             notes = []
-            assert_scenario(protocol, subject.port, actions, get_count=subject.count, notes=notes, within=WITHIN)
+
+            def settle():
+                return platform.wait_process_idle(agent.proc.pid, 1.0) is not None
+
+            assert_scenario(protocol, subject.port, actions, get_count=subject.count, notes=notes, within=WITHIN,
+                            dialect=dialect, settle=settle)
             for text in notes:
                 leniency.note(text)
         finally:
@@ -86,7 +95,8 @@ def differential(protocol, submission_path, config):
     scenario = settings(max_examples=budget, deadline=None, database=None, derandomize=False,
                         phases=(Phase.generate, Phase.shrink), print_blob=False, report_multiple_bugs=False,
                         suppress_health_check=list(HealthCheck))(
-        seed(chosen_seed)(given(action_sequences(protocol, max_peers=MAX_PEERS, max_actions=MAX_ACTIONS))(play)))
+        seed(chosen_seed)(given(action_sequences(protocol, max_peers=MAX_PEERS, max_actions=MAX_ACTIONS,
+                                                 disconnects=disconnects))(play)))
 
     def fails(actions):
         try:
@@ -117,17 +127,44 @@ def differential(protocol, submission_path, config):
     return time.monotonic() - started
 
 
+MODEL = ('Every weighted assertion of a scenario is one of the fixed checks\' (a join is welcomed or refused, '
+         'announced to the others, chat relayed to all but its sender, a leave announced and uncounted): the '
+         'rules of harness/model.py, each from the text.',)
+TCP_RULES = ("If message is 'join', the broadcast message will be 'User {x} joined'.",
+             "If it's 'exit', the broadcast message will be 'User {x} left'.",
+             "For any other message, the broadcast message format will be '{x}: {message}'",
+             "If the name is already in the clients dictionary, the method sends a 'Name already taken' message to "
+             "the client and returns False.",
+             'This method returns the number of currently connected clients by simply returning the length of '
+             'the clients dictionary.')
+UDP_RULES = ("Appends a tuple containing the client's address client_addr and 'User {x} joined' to the messages "
+             "list, where x is the client's name.",
+             "If a client sends a message 'exit', the close_client() method is called to remove the client.",
+             "If the name is already in use, the method sends a 'Name already taken' message to the client and "
+             "returns False.",
+             "UDP chat relay: '{name}: {text}' (the TCP format) or the datagram as received, '{name}:{text}'.",
+             'This method returns the number of currently connected clients by returning the length of the '
+             'clients dictionary.')
+HINT = 'Replay the steps with server.py and client.py; the first step whose result differs shows the bug.'
+
+
 @check('differential.tcp', weight=4, spec='3 TCP Chatroom (ServerTCP as a whole)', tags=['differential', 'ServerTCP'],
-       depends=['structure.ServerTCP', 'tcp.welcome'], timeout=120,
-       hint='Replay the steps with server.py and client.py; the first step whose result differs shows the bug.')
-def test_random_scenarios_tcp(submission_path, pytestconfig):
-    """Random TCP chat scenarios behave as the assignment's model says, step by step."""
-    differential('tcp', submission_path, pytestconfig)
+       depends=['structure.ServerTCP'], timeout=120, rests_on=TCP_RULES, hint=HINT)
+def test_random_scenarios_tcp(submission_path, pytestconfig, dialects):
+    """Random TCP chat scenarios (joins, refusals, chat, leaves) behave as the assignment says, step by step."""
+    differential('tcp', submission_path, pytestconfig, dialects)
 
 
 @check('differential.udp', weight=4, spec='4 UDP Chatroom (ServerUDP as a whole)', tags=['differential', 'ServerUDP'],
-       depends=['structure.ServerUDP', 'udp.welcome'], timeout=120,
-       hint='Replay the steps with server.py and client.py; the first step whose result differs shows the bug.')
-def test_random_scenarios_udp(submission_path, pytestconfig):
-    """Random UDP chat scenarios behave as the assignment's model says, step by step."""
-    differential('udp', submission_path, pytestconfig)
+       depends=['structure.ServerUDP'], timeout=120, rests_on=UDP_RULES, hint=HINT)
+def test_random_scenarios_udp(submission_path, pytestconfig, dialects):
+    """Random UDP chat scenarios (joins, refusals, chat, leaves) behave as the assignment says, step by step."""
+    differential('udp', submission_path, pytestconfig, dialects)
+
+
+@check('robust.differential_tcp', weight=0, spec='3 ServerTCP.handle_client', tags=['robustness', 'ServerTCP'],
+       depends=['structure.ServerTCP'], timeout=120,
+       hint="Treat an empty recv() or a ConnectionResetError like 'exit': announce, remove, close. " + HINT)
+def test_random_scenarios_with_disconnects_tcp(submission_path, pytestconfig, dialects):
+    """Random TCP scenarios that also have clients vanish without 'exit' behave as the model says."""
+    differential('tcp', submission_path, pytestconfig, dialects, disconnects=True)

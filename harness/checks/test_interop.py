@@ -7,12 +7,20 @@ import contextlib
 
 import pytest
 
+from harness import leniency
 from harness.catalog import check
+from harness.peers import poll
 from harness.plugin import REFERENCE
-from harness.runner import Agent, AgentError, start_server
+from harness.runner import Agent, AgentError, run_server
+from harness.subjects import settle
 
 STAGES = ('join', 'chat a→b', 'chat b→a', 'leave', 'shutdown')
 WITHIN = 3.0
+INTEROP = ('To test your chatroom.py file, create two python files named server.py and client.py to run the '
+           'server and client respectively.',
+           'You can then run the server and client files in separate terminal windows to test the chatroom '
+           'functionality.',
+           'Judge a client\'s join from the server\'s side (count, others\' \'User x joined\').')
 
 
 class Client:
@@ -28,15 +36,17 @@ class Client:
         self.read_from = 0
 
     def sees(self, text, within=WITHIN):
-        ok, seen = self.agent.stdout.wait_for(lambda out: text in out, within, start=self.read_from)
-        if ok:
-            self.read_from += seen.index(text) + len(text)
-        return ok
+        return self.sees_any((text,), within)
 
     def sees_any(self, texts, within=WITHIN):
         ok, seen = self.agent.stdout.wait_for(lambda out: any(t in out for t in texts), within,
                                               start=self.read_from)
+        if ok:
+            self.read_from += min(seen.index(t) + len(t) for t in texts if t in seen)
         return ok
+
+    def printed(self, text):
+        return text in self.agent.stdout.text()
 
     def type(self, text):
         self.agent.type_line(text)
@@ -49,45 +59,75 @@ class Client:
             return 'KeyboardInterrupt' in str(error) or 'SystemExit' in str(error) or \
                 'EOFError' in str(error) or not self.agent.alive
 
+    def stopped(self, within=WITHIN):
+        """Ended, or (a client that waits in input() for one more line) told to stop: exit_run is set."""
+        if self.ended(within):
+            return True
+        with contextlib.suppress(AgentError):
+            return bool(self.agent.get('client', 'exit_run').get('is_set'))
+        return False
+
     def close(self):
         self.agent.kill()
 
 
-def converse(server_path, client_path, protocol, stages):
-    """Run the conversation; record each stage's outcome in `stages` (True/False, in order)."""
-    chat = (lambda name, text: ('{}: {}'.format(name, text),)) if protocol == 'tcp' else \
-        (lambda name, text: ('{}: {}'.format(name, text), '{}:{}'.format(name, text)))
+def converse(server_path, client_path, protocol, stages, dialect=None):
+    """Run the conversation; record each stage's outcome in `stages` (True/False, in order). A client's
+    join is judged from the server's side (its count, the others' 'User x joined'), never from what the
+    client prints for itself (judgement-calls.md). `dialect`: how the server speaks (a submission's server
+    may use a known variant of the texts, which its own checks judge; here the clients only show them)."""
+    dialect = dialect or leniency.ServerDialect(protocol)
+    chat = dialect.chat_texts
     clients = []
     with Agent(server_path) as server:
         server.import_submission()
-        port, _ = start_server(server, server_cls(protocol))
-        running = server.start_run('server')
+        port, _, running = run_server(server, server_cls(protocol))
+
+        def counted(number):
+            with contextlib.suppress(AgentError):
+                return server.call('server', 'get_clients_number', timeout=1.0).get('value') == number
+            return False
+
         try:
             alice = Client(client_path, client_cls(protocol), 'alice', port)
             clients.append(alice)
-            joined = alice.sees('Welcome')
-            if not joined:
+            # In: the server counts her (or, a server whose count is wrong, the reference client shows
+            # the greeting it prints).
+            alice_in = poll(lambda: counted(1) or (client_path == REFERENCE and alice.printed('Welcome')),
+                            bool, WITHIN, 0.02)
+            if not alice_in:
                 return          # nobody in the room: every later stage would only wait out its deadline
             bob = Client(client_path, client_cls(protocol), 'bob', port)
             clients.append(bob)
-            stages['join'] = joined and bob.sees('Welcome') and alice.sees('User bob joined')
+            stages['join'] = alice.sees(dialect.joined_text('bob'))
             alice.type('hello bob')
             stages['chat a→b'] = bob.sees_any(chat('alice', 'hello bob'))
             bob.type('hi alice')
             stages['chat b→a'] = alice.sees_any(chat('bob', 'hi alice'))
             bob.type('exit')
-            stages['leave'] = alice.sees('User bob left') and bob.ended()
-            with contextlib.suppress(AgentError):
-                if protocol == 'tcp':
-                    server.set_event('server', 'run_event', timeout=1.0)
-                else:
-                    server.interrupt()
-            with contextlib.suppress(AgentError):
-                server.wait(running, WITHIN)
-            stages['shutdown'] = alice.ended()
+            stages['leave'] = alice.sees(dialect.left_text('bob')) and bob.ended()
+            stop(server, running, protocol)
+            stages['shutdown'] = alice.stopped()
         finally:
             for client in clients:
                 client.close()
+
+
+def stop(server, running, protocol):
+    """Stop the server by the means the text gives it, once it is idle in its loop: a ServerTCP by its
+    run_event, and by Ctrl-C if that did not stop it; a ServerUDP (which has no run_event) by Ctrl-C. The
+    stage judges whether the clients hear of the shutdown; how run() notices the request to stop is the
+    class checks' business, judged there and not twice."""
+    means = (['run_event', 'sigint'] if protocol == 'tcp' else ['sigint'])
+    for how in means:
+        settle(server)
+        with contextlib.suppress(AgentError):
+            if how == 'run_event':
+                server.set_event('server', 'run_event', timeout=1.0)
+            else:
+                server.interrupt()
+            server.wait(running, leniency.RUN_STOP_WITHIN if how == 'run_event' else WITHIN)
+            return
 
 
 def server_cls(protocol):
@@ -98,11 +138,13 @@ def client_cls(protocol):
     return 'ClientTCP' if protocol == 'tcp' else 'ClientUDP'
 
 
-def run_pairing(server_path, client_path, protocol, credit, request, label):
+def run_pairing(server_path, client_path, protocol, credit, request, label, dialect=None):
     stages = dict.fromkeys(STAGES, False)
     error = None
+    if dialect is not None:
+        dialect.note_use()
     try:
-        converse(server_path, client_path, protocol, stages)
+        converse(server_path, client_path, protocol, stages, dialect)
     except AgentError as problem:
         error = problem
     request.node.user_properties.append(('details', {'stages': stages, 'pairing': label}))
@@ -122,14 +164,16 @@ def _pairing_check(id, protocol, submission_side):
     other = 'reference clients' if submission_side == 'server' else 'reference server'
     cls = ('Server' if submission_side == 'server' else 'Client') + protocol.upper()
 
-    def pairing(submission_path, credit, request):
+    def pairing(submission_path, credit, request, dialects):
         server_path, client_path = (submission_path, REFERENCE) if submission_side == 'server' else \
             (REFERENCE, submission_path)
+        dialect = dialects.server(protocol) if submission_side == 'server' else None
         run_pairing(server_path, client_path, protocol, credit, request,
-                    label='your {} × {}'.format(cls, other))
+                    label='your {} × {}'.format(cls, other), dialect=dialect)
     pairing.__doc__ = 'Your {} with {}: join, chat both ways, leave, shutdown.'.format(cls, other)
     return check(id, weight=2, spec='3 / 4 (the classes working together)', tags=['interop', cls],
                  depends=['structure.' + server_cls(protocol), 'structure.' + client_cls(protocol)],
+                 rests_on=INTEROP,
                  hint='Run your {} against {} by hand: join two clients, chat both ways, leave, stop the '
                       'server.'.format(cls, other))(pairing)
 

@@ -19,19 +19,27 @@ REFERENCE = Path(__file__).resolve().parent.parent.parent / 'chatroom.py'
 
 TCP_TAKEN = "taken = name in self.clients.values()\n            if not taken:\n                # Registered"
 UDP_TAKEN = "taken = name in self.clients.values()\n            if not taken:\n                self.clients[client_addr]"
-TCP_RUN_LOOP = ("while not self.run_event.is_set():\n                try:\n                    if not wait_ready("
+TCP_RUN_LOOP = ("while not self.run_event.is_set():\n                try:\n                    if not self._stop.wait("
                 "self.server_socket, STOP_POLL):\n                        continue\n                except "
                 "(OSError, ValueError):\n                    break\n                if self.accept_client():")
 TCP_RUN_END = ("name='chatroom-client', daemon=True).start()\n        except KeyboardInterrupt:\n"
                "            pass\n        finally:\n            self.shutdown()")
+UDP_RUN_WAIT = ("if not self._stop.wait(self.server_socket, STOP_POLL):\n                        continue\n"
+                "                except (OSError, ValueError):\n                    break\n"
+                "                for _ in range(UDP_RECV_BATCH):")
 UDP_RUN_END = ("self._handle_datagram(addr, decode(data))\n        except KeyboardInterrupt:\n"
                "            pass\n        finally:\n            self.shutdown()")
 
 VARIANTS = {
     # -- structure ------------------------------------------------------------------------------------------
+    # A module that is gone from newer Pythons (as `uu` from 3.13): nothing can be judged.
+    'import_fails': (
+        [("DEFAULT_PORT = 12345\n", "DEFAULT_PORT = 12345\nimport a_module_this_python_does_not_have\n")],
+        ['structure.imports']),
+    # Not forbidden by the text (structure.imports passes, noted): the robustness tier reports it.
     'import_opens_socket': (
         [("DEFAULT_PORT = 12345\n", "DEFAULT_PORT = 12345\n_probe = socket.socket()\n")],
-        ['structure.imports']),
+        ['robust.quiet_import']),
     'missing_method': (
         [("    def connect_server(self):\n        try:\n            self.send(JOIN)",
           "    def join_server(self):\n        try:\n            self.send(JOIN)")],
@@ -42,9 +50,11 @@ VARIANTS = {
          ("self._send_to_all(text.encode(), exclude=client_socket_sent)",
           "self._send_to_all(text.encode(), exclude=sender)")],
         ['structure.ServerTCP']),
+    # The parameters swapped, consistently (run() passes them in the swapped order too).
     'udp_accept_client_wrong_parameters': (
         [("    def accept_client(self, client_addr, message):\n        name, _, _ = message.partition(':')",
-          "    def accept_client(self, message, client_addr):\n        name, _, _ = message.partition(':')")],
+          "    def accept_client(self, message, client_addr):\n        name, _, _ = message.partition(':')"),
+         ("self.accept_client(addr, datagram)", "self.accept_client(datagram, addr)")],
         ['structure.ServerUDP']),
     'tcp_client_missing_receive': (
         [("        self.client_socket.sendall(text.encode())\n\n    def receive(self):",
@@ -66,16 +76,15 @@ VARIANTS = {
     'tcp_not_listening': (
         [("        self.server_socket.listen(socket.SOMAXCONN)\n", ""),
          ("    def run(self):\n        try:\n            while not self.run_event.is_set():\n                try:\n"
-          "                    if not wait_ready(self.server_socket, STOP_POLL):\n                        continue\n"
+          "                    if not self._stop.wait(self.server_socket, STOP_POLL):\n"
+          "                        continue\n"
           "                except (OSError, ValueError):\n                    break\n                if self",
           "    def run(self):\n        self.server_socket.listen(socket.SOMAXCONN)\n        try:\n"
           "            while not self.run_event.is_set():\n                try:\n"
-          "                    if not wait_ready(self.server_socket, STOP_POLL):\n                        continue\n"
+          "                    if not self._stop.wait(self.server_socket, STOP_POLL):\n"
+          "                        continue\n"
           "                except (OSError, ValueError):\n                    break\n                if self")],
         ['structure.server_tcp_attributes']),
-    'udp_messages_not_empty': (
-        [("self.messages = []", "self.messages = [(None, 'server started')]")],
-        ['structure.server_udp_attributes']),
 
     # -- ServerTCP -----------------------------------------------------------------------------------------
     'tcp_lowercase_welcome': (
@@ -86,7 +95,7 @@ VARIANTS = {
         ['tcp.name_taken', 'tcp.count']),
     'tcp_has_joined': (
         [("text = 'User {} joined'.format(name)", "text = 'User {} has joined'.format(name)")],
-        ['tcp.join_broadcast']),
+        ['tcp.join_broadcast', 'tcp.broadcast_method']),
     'tcp_joiner_hears_own_join': (
         [("self.broadcast(client_socket, JOIN)",
           "self._send_to_all('User {} joined'.format(name).encode())")],
@@ -216,12 +225,41 @@ VARIANTS = {
                        "        self.shutdown()")],
         ['udp.shutdown']),
     # Unlike TCP's, the UDP client accepts only a reply that *is* 'Welcome' (harness/leniency.py).
+    # bind() only in run(): the text binds in __init__.
+    'udp_not_bound_at_init': (
+        [("        self.server_socket.bind((self.server_addr, server_port))\n"
+          "        self.server_socket.setblocking(False)\n"
+          "        self.server_port = self.server_socket.getsockname()[1]\n",
+          "        self.server_socket.setblocking(False)\n        self.server_port = server_port\n"),
+         ("    def run(self):\n        try:\n            while not self.run_event.is_set():\n                try:\n"
+          "                    " + UDP_RUN_WAIT,
+          "    def run(self):\n        self.server_socket.bind((self.server_addr, self.server_port))\n        try:\n"
+          "            while not self.run_event.is_set():\n                try:\n                    " + UDP_RUN_WAIT)],
+        ['structure.server_udp_attributes']),
     'udp_welcome_bang': (
         [("self._send(WELCOME.encode(), client_addr)", "self._send(b'Welcome!', client_addr)")],
         ['udp.welcome']),
+
+    # -- robustness (zero weight) ---------------------------------------------------------------------------
+    # The reference before issue 10, with a 1 s timeout on run()'s wait (as students' select() often has):
+    # shutdown() closes server_socket while run()'s thread still waits on it, so the port stays bound until
+    # that wait ends.
+    # (TCP also needs a plain close(): close_quietly's shutdown(SHUT_RDWR) releases a listener at once.)
+    'tcp_port_held_after_shutdown': (
+        [(TCP_RUN_LOOP, TCP_RUN_LOOP.replace('self._stop.wait(self.server_socket, STOP_POLL)',
+                                             'wait_ready(self.server_socket, 1.0)')),
+         ("close_quietly(self.server_socket)", "self.server_socket.close()")],
+        ['robust.port_reuse_tcp']),
+    'udp_port_held_after_shutdown': (
+        [(UDP_RUN_WAIT, UDP_RUN_WAIT.replace('self._stop.wait(self.server_socket, STOP_POLL)',
+                                             'wait_ready(self.server_socket, 1.0)'))],
+        ['robust.port_reuse_udp']),
 }
 
 VALID = {
+    # The text says what messages is for, not that it starts empty.
+    'udp_messages_not_empty': (
+        [("self.messages = []", "self.messages = [(None, 'server started')]")], 'messages holds'),
     'tcp_welcome_bang': (
         [("outbox.push(WELCOME.encode())", "outbox.push(b'Welcome!')")], "greeting 'Welcome!' accepted"),
     'tcp_welcome_to_the_chat': (
@@ -247,10 +285,54 @@ VALID = {
         None),
 }
 
+# What a variant may cost besides the checks naming its fault (must_fail): the same fault seen from the
+# subject of another check, with the reason. Nothing else may lose a point (tests/test_variants.py). The
+# differential checks, which replay every behaviour at random, may see any behavioural fault as well.
+_CONNECT_USERS = ['connect', 'connect_rejected', 'send', 'receive_shows', 'receive_shutdown', 'run_sends_lines',
+                  'run_exit', 'run_ctrl_c', 'run_name_taken', 'run_server_shutdown', 'run_returns_on_shutdown']
+_RECEIVE_USERS = ['receive_shows', 'receive_shutdown', 'run_sends_lines', 'run_exit', 'run_ctrl_c',
+                  'run_server_shutdown', 'run_returns_on_shutdown']
+COLLATERAL = {
+    'import_fails': (['*'], 'nothing can be judged of a module that does not import'),
+    'missing_method': (['client_udp.' + c for c in _CONNECT_USERS] + ['interop.client_udp'],
+                       'they call ClientUDP.connect_server(), which is missing (run() calls it too)'),
+    'tcp_client_missing_receive': (['client_tcp.' + c for c in _RECEIVE_USERS] + ['interop.client_tcp'],
+                                   'they call ClientTCP.receive(), which is missing (run() calls it too)'),
+    'tcp_count_not_decremented': (['tcp.name_reusable'],
+                                  'a name is reused once the count dropped (judgement-calls.md): it never does'),
+    'tcp_exit_not_handled': (['tcp.name_reusable'], "'exit' does not remove the client: its name is never free"),
+    'udp_exit_ignored': (['udp.name_reusable', 'interop.server_udp'],
+                         "'exit' does not remove the client: its name is never free, and nobody hears it leave"),
+    'tcp_lowercase_welcome': (['interop.server_tcp'],
+                              "the reference client, as the text says, joins only on a reply containing 'Welcome'"),
+    'udp_lowercase_welcome': (['interop.server_udp'],
+                              "the reference client, as the text says, joins only on the reply 'Welcome'"),
+    'udp_welcome_bang': (['interop.server_udp'],
+                         "the reference client, as the text says, joins only on the reply 'Welcome'"),
+    'tcp_joiner_hears_own_join_first': (['interop.server_tcp'],
+                                        "the reference client takes the first reply for the greeting, as the "
+                                        "text says: 'User x joined' has no 'Welcome'"),
+    'udp_joiner_hears_own_join_first': (['interop.server_udp'],
+                                        'the reference client takes the first reply for the greeting, as the '
+                                        'text says'),
+    'udp_no_keyboard_interrupt': (['interop.server_udp'], 'a ServerUDP stops only on Ctrl-C (section 4)'),
+    'udp_no_shutdown_message': (['interop.server_udp'],
+                                "clients hear of a UDP server's shutdown only through 'server-shutdown'"),
+    'udp_chat_not_recorded': (['udp.latest_only'],
+                              'broadcast() sends messages[-1]: not the chat line when chat is not recorded'),
+}
+
+
+def collateral(name, every_check=()):
+    """The checks `name` may cost beyond its own; '*' in the table stands for `every_check`."""
+    checks = set(COLLATERAL.get(name, ((), ''))[0])
+    return (checks - {'*'}) | set(every_check) if '*' in checks else checks
+
+
 PARTIAL = {
     # accept() blocks without a timeout: run() notices run_event only once one more connection arrives.
     'tcp_blocking_accept': (
-        [(TCP_RUN_LOOP, TCP_RUN_LOOP.replace('wait_ready(self.server_socket, STOP_POLL)',
+        [(TCP_RUN_LOOP, TCP_RUN_LOOP.replace('self._stop.wait(self.server_socket, STOP_POLL)',
                                              'wait_ready(self.server_socket, None)'))],
         {'tcp.shutdown_run_event': 3.0}),
 }
@@ -283,6 +365,10 @@ CHECKS_DIR = REFERENCE.parent / 'harness' / 'checks'
 # The checks of issue 3 (file shape, ServerTCP, ServerUDP), which every variant above is judged by.
 SERVER_FILES = ('test_structure.py', 'test_server_tcp.py', 'test_server_udp.py')
 SERVER_SUITE = ' or '.join(SERVER_FILES)
+# The check files a broken variant may also name in must_fail: the zero-weight robustness checks, which no
+# variant needs to cover all of.
+VARIANT_FILES = SERVER_FILES + ('test_robustness.py',)
+ALL_FILES = tuple(sorted(p.name for p in CHECKS_DIR.glob('test_*.py')))
 
 
 def check_functions(files=SERVER_FILES):
