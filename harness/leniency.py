@@ -305,8 +305,7 @@ class ServerDialect:
     def note_use(self):
         """Note, for the check that runs now, that the harness spoke this variant."""
         for variant in self.variants:
-            note('judged speaking your server\'s variant of the protocol: {} (the checks about that text '
-                 'fail on it; this one judges its own subject)'.format(variant))
+            note(variant_spoken('server', variant))
 
 
 @dataclass(frozen=True)
@@ -332,8 +331,12 @@ class ClientDialect:
 
     def note_use(self):
         for variant in self.variants:
-            note('judged speaking your client\'s variant of the protocol: {} (the checks about that text '
-                 'fail on it; this one judges its own subject)'.format(variant))
+            note(variant_spoken('client', variant))
+
+
+def variant_spoken(whose, variant):
+    return ('judged speaking your {}\'s variant of the protocol: {} (the checks about that text fail on it; '
+            'this one judges its own subject)'.format(whose, variant))
 
 
 def variant_line(what, expected, seen):

@@ -351,9 +351,8 @@ class ScenarioDriver:
             if got is not None:
                 if got != texts[0]:
                     self._note(leniency.udp_relay_as_received(got))
-                if not self.dialect.is_spec:
-                    for line in self.dialect.variants:
-                        self._note('judged speaking your server\'s variant of the protocol: {}'.format(line))
+                for line in self.dialect.variants:
+                    self._note(leniency.variant_spoken('server', line))
                 return got
             if wrong and self._skip_unheard(peer_id):
                 continue

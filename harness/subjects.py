@@ -12,6 +12,17 @@ from . import fakes, leniency, peers, platform
 from .runner import AgentError, AgentGone, AgentTimeout, CallFailed, describe_exit, run_server
 
 STATE_POLL = 0.02
+INPUT_WAIT = 2.0        # how long a client may take to be back waiting for input after a line
+IDLE_WITHIN = 2.0       # how long a submission may take to be idle in its loop again
+UNOBSERVABLE_SETTLE = 0.15   # where the machine cannot tell when it is (see harness/platform.py)
+
+
+def settle(agent, within=IDLE_WITHIN):
+    """Wait until the agent's main thread (where run() runs) is idle in its loop: waiting for input, a
+    connection or a datagram, not sending. Where the machine cannot tell, a short fixed wait instead.
+    A submission that never idles (a busy loop) is not waited for longer than `within`."""
+    if platform.wait_idle(agent.proc.pid, within) is None:
+        time.sleep(UNOBSERVABLE_SETTLE)
 
 
 class ServerSubject:
@@ -88,13 +99,19 @@ class ServerSubject:
         if not strict:
             self.require('join')
         peer = self.connect(name, strict)
-        if self.protocol == 'tcp':
-            leniency.expect_welcome_tcp(peer, within, any_case=not strict and self._lenient().welcome_any_case)
-        elif strict or not self.dialect.welcome_any_case:
-            leniency.expect_welcome_udp(peer, within)
-        else:
-            self._lenient()
-            peer.expect('welcome', within, exact=False, any_case=True)
+        try:
+            if self.protocol == 'tcp':
+                leniency.expect_welcome_tcp(peer, within, any_case=not strict and self._lenient().welcome_any_case)
+            elif strict or not self.dialect.welcome_any_case:
+                leniency.expect_welcome_udp(peer, within)
+            else:
+                self._lenient()
+                peer.expect('welcome', within, exact=False, any_case=True)
+        except peers.PeerError as error:
+            if strict and self.dialect.can_join and self.dialect.variants:
+                raise peers.PeerError('{} (what your server does instead: {})'.format(
+                    error, '; '.join(self.dialect.variants))) from None
+            raise
         return peer
 
     def join_at_once(self, names, within=5.0):
@@ -185,6 +202,12 @@ class ServerSubject:
 
     def call(self, method, *args, timeout=3.0):
         return self.agent.call('server', method, *args, timeout=timeout)
+
+    def settle_all(self, within=IDLE_WITHIN):
+        """Wait until every thread of the server is idle (it has handled all it was sent); a short fixed
+        wait where the machine cannot tell."""
+        if platform.wait_process_idle(self.agent.proc.pid, within) is None:
+            time.sleep(UNOBSERVABLE_SETTLE)
 
     # -- closing -----------------------------------------------------------------------------------
 
@@ -283,19 +306,6 @@ class ServerSubject:
     def close(self):
         for peer in self.peers:
             peer.close()
-
-
-INPUT_WAIT = 2.0        # how long a client may take to be back waiting for input after a line
-IDLE_WITHIN = 2.0       # how long a submission may take to be idle in its loop again
-UNOBSERVABLE_SETTLE = 0.15   # where the machine cannot tell when it is (see harness/platform.py)
-
-
-def settle(agent, within=IDLE_WITHIN):
-    """Wait until the agent's main thread (where run() runs) is idle in its loop: waiting for input, a
-    connection or a datagram, not sending. Where the machine cannot tell, a short fixed wait instead.
-    A submission that never idles (a busy loop) is not waited for longer than `within`."""
-    if platform.wait_idle(agent.proc.pid, within) is None:
-        time.sleep(UNOBSERVABLE_SETTLE)
 
 
 class ClientSubject:

@@ -75,6 +75,12 @@ BROKEN = {
     'udp_extra_space': (
         'udp', [("message = '{}:{}'.format(self.client_name, text)", "message = '{}: {}'.format(self.client_name, text)")],
         {'client_udp.connect', 'client_udp.send'}, "b'alice: join'"),
+    # A known variant of the format, spoken throughout: only the checks about the format fail (the other
+    # checks are judged speaking it).
+    'udp_reversed_wire': (
+        'udp', [("message = '{}:{}'.format(self.client_name, text)",
+                 "message = '{}:{}'.format(text, self.client_name)")],
+        {'client_udp.connect', 'client_udp.send'}, "b'join:alice'"),
     'tcp_rejection_ignored': (
         'tcp', [('        if WELCOME in reply:\n', '        if reply:\n')],
         {'client_tcp.connect_rejected'}, 'returned True'),

@@ -7,7 +7,7 @@ import contextlib
 
 import pytest
 
-from harness import leniency
+from harness import leniency, platform
 from harness.catalog import check
 from harness.peers import poll
 from harness.plugin import REFERENCE
@@ -67,6 +67,17 @@ class Client:
             return bool(self.agent.get('client', 'exit_run').get('is_set'))
         return False
 
+    def settled(self):
+        """Wait until the client has read everything the server sent it (TCP) and waits in its loop: then
+        the server's next message reaches it in a recv() of its own, as the protocol, which has no framing,
+        needs (a client that does not print its greeting would otherwise lose a message sent along with
+        it; judgement-calls.md)."""
+        with contextlib.suppress(AgentError):
+            state = self.agent.get('client', 'client_socket')
+            if state.get('kind') == 'SOCK_STREAM' and state.get('sockname') and state.get('peer'):
+                platform.wait_consumed(tuple(state['sockname']), tuple(state['peer']), WITHIN)
+        settle(self.agent)
+
     def close(self):
         self.agent.kill()
 
@@ -97,8 +108,11 @@ def converse(server_path, client_path, protocol, stages, dialect=None):
                             bool, WITHIN, 0.02)
             if not alice_in:
                 return          # nobody in the room: every later stage would only wait out its deadline
+            alice.settled()
             bob = Client(client_path, client_cls(protocol), 'bob', port)
             clients.append(bob)
+            poll(lambda: counted(2) or (client_path == REFERENCE and bob.printed('Welcome')), bool, WITHIN, 0.02)
+            bob.settled()
             stages['join'] = alice.sees(dialect.joined_text('bob'))
             alice.type('hello bob')
             stages['chat a→b'] = bob.sees_any(chat('alice', 'hello bob'))

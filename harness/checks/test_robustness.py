@@ -31,11 +31,17 @@ def still_works(server, speaker, listener, request, what):
         server.say(speaker, text)
         server.expect_chat(listener, speaker.label, text, within=3.0)
     except (PeerError, OSError) as error:
-        outcome = 'crashed' if not server.agent.alive else 'stalled'
+        shut_down = 'server-shutdown' in getattr(listener, 'datagrams', []) or \
+            'server-shutdown' in getattr(listener, 'transcript', '')
+        outcome = 'crashed' if not server.agent.alive else 'shut down' if shut_down else 'stalled'
         request.node.user_properties.append(('details', {'outcome': outcome}))
         tail = server.agent.stderr.text()[-1500:].strip()
-        pytest.fail('after {} the server {}: {}{}'.format(
-            what, outcome, error, '\nserver stderr:\n' + tail if tail else ''), pytrace=False)
+        why = ''
+        if shut_down:
+            why = (' (run() took it for an error and shut down, which the text allows "when an error occurs"; '
+                   'a room that one bad message closes is still fragile)')
+        pytest.fail('after {} the server {}{}: {}{}'.format(
+            what, outcome, why, error, '\nserver stderr:\n' + tail if tail else ''), pytrace=False)
     request.node.user_properties.append(('details', {'outcome': 'kept working'}))
 
 
@@ -250,11 +256,11 @@ def test_no_exceptions_escape(tcp_server, request):
     alice, bob, carol = tcp_server.join_all('alice', 'bob', 'carol')
     bob.abort()
     carol.close()
-    gone = {tcp_server.dialect.left_text('bob'), tcp_server.dialect.left_text('carol')}
-    first = alice.expect_any(tuple(gone), within=3.0)
-    alice.expect((gone - {first}).pop(), within=3.0)
+    # Announcing them is robust.abrupt_disconnect's subject; here: once the server has handled both (all
+    # its threads idle again), and has sent to where they were, did any exception escape?
+    tcp_server.settle_all()
     tcp_server.say(alice, 'anyone?')
-    alice.read_for(0.2)
+    tcp_server.settle_all()
     errors = tcp_server.agent.stderr.text()
     escaped = [line for line in errors.splitlines() if 'Exception in thread' in line or 'Traceback' in line]
     assert not escaped, 'exceptions escaped the server\'s threads:\n' + errors[-1500:].strip()

@@ -96,6 +96,9 @@ VARIANTS = {
     'tcp_has_joined': (
         [("text = 'User {} joined'.format(name)", "text = 'User {} has joined'.format(name)")],
         ['tcp.join_broadcast', 'tcp.broadcast_method']),
+    'tcp_joined_period': (
+        [("text = 'User {} joined'.format(name)", "text = 'User {} joined.'.format(name)")],
+        ['tcp.join_broadcast', 'tcp.broadcast_method']),
     'tcp_joiner_hears_own_join': (
         [("self.broadcast(client_socket, JOIN)",
           "self._send_to_all('User {} joined'.format(name).encode())")],
@@ -224,6 +227,20 @@ VARIANTS = {
         [(UDP_RUN_END, "self._handle_datagram(addr, decode(data))\n        finally:\n            pass\n"
                        "        self.shutdown()")],
         ['udp.shutdown']),
+    # Known variants of the UDP wire format (12 of 23 real submissions): the server speaks them throughout,
+    # so only the check about the format fails; the others are judged speaking the variant.
+    'udp_server_reversed_wire': (
+        [("        name, separator, text = datagram.partition(':')\n",
+          "        text, separator, name = datagram.partition(':')\n"),
+         ("    def accept_client(self, client_addr, message):\n        name, _, _ = message.partition(':')",
+          "    def accept_client(self, client_addr, message):\n        _, _, name = message.partition(':')")],
+        ['udp.welcome']),
+    'udp_server_spaced_wire': (
+        [("        name, separator, text = datagram.partition(':')\n",
+          "        name, separator, text = datagram.partition(': ')\n"),
+         ("    def accept_client(self, client_addr, message):\n        name, _, _ = message.partition(':')",
+          "    def accept_client(self, client_addr, message):\n        name, _, _ = message.partition(': ')")],
+        ['udp.welcome']),
     # Unlike TCP's, the UDP client accepts only a reply that *is* 'Welcome' (harness/leniency.py).
     # bind() only in run(): the text binds in __init__.
     'udp_not_bound_at_init': (
@@ -318,6 +335,10 @@ COLLATERAL = {
     'udp_no_keyboard_interrupt': (['interop.server_udp'], 'a ServerUDP stops only on Ctrl-C (section 4)'),
     'udp_no_shutdown_message': (['interop.server_udp'],
                                 "clients hear of a UDP server's shutdown only through 'server-shutdown'"),
+    'udp_server_reversed_wire': (['interop.server_udp'],
+                                 "the reference client, as the text says, joins with 'alice:join'"),
+    'udp_server_spaced_wire': (['interop.server_udp'],
+                               "the reference client, as the text says, joins with 'alice:join'"),
     'udp_chat_not_recorded': (['udp.latest_only'],
                               'broadcast() sends messages[-1]: not the chat line when chat is not recorded'),
 }
