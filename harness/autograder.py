@@ -34,7 +34,7 @@ import traceback
 import zipfile
 from pathlib import Path
 
-from .batch import locate_chatroom
+from .judge import locate_chatroom
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 FILES_DIR = PACKAGE_DIR / 'autograder_files'
@@ -160,7 +160,7 @@ def run(root):
             if trouble:
                 raise RuntimeError('user {} cannot run {}: {}'.format(name, python, trouble))
             print('chatroom-check: submissions run as {} ({}) on {}'.format(name, uid, python))
-        from .cli import judge
+        from .judge import judge
         config = source / 'config.toml'
         extra = source / 'extra_checks'
         run_result = judge(located, config=config if config.is_file() else None,
@@ -213,7 +213,7 @@ def build_parser():
 
 
 def main(argv=None):
-    from .cli import check_config, check_extra_checks
+    from .judge import check_config, check_extra_checks
     args = build_parser().parse_args(argv)
     if args.command == 'run':
         return run(args.root)

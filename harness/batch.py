@@ -19,7 +19,6 @@ import contextlib
 import csv
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Optional
 
 from .catalog import GROUPS
+from .judge import locate_chatroom, unmatched_config
 from .results import RunResult, write_json
 
 DEFAULT_TIMEOUT = 300.0
@@ -73,36 +73,6 @@ class Graded:
 
 
 # -- finding submissions ---------------------------------------------------------------------------------
-
-def looks_like_chatroom(filename):
-    """'Chatroom.py', 'chatroom (1).py', 'chatroom-2.py', 'chat_room_final.py': an obvious misnaming."""
-    stem, dot, ext = filename.rpartition('.')
-    if ext.lower() != 'py' or not dot:
-        return False
-    letters = re.sub(r'[^a-z]', '', stem.lower())
-    return letters.startswith('chatroom') and len(letters) <= len('chatroom') + 8
-
-
-def locate_chatroom(folder):
-    """(path or None, note, problem) for a folder that should hold one chatroom.py."""
-    folder = Path(folder)
-    exact = folder / 'chatroom.py'
-    if exact.is_file():
-        return exact, '', ''
-    try:
-        files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith('.'))
-    except OSError as error:
-        return None, '', 'cannot list {}: {}'.format(folder, error.strerror)
-    candidates = [p for p in files if looks_like_chatroom(p.name)]
-    if len(candidates) == 1:
-        return candidates[0], ('judged "{}" as chatroom.py: the assignment asks for a file named exactly '
-                               'chatroom.py'.format(candidates[0].name)), ''
-    shown = ', '.join('"{}"'.format(p.name) for p in files[:10]) or 'nothing'
-    if candidates:
-        return None, '', 'no chatroom.py, and several files that could be it: {}'.format(
-            ', '.join('"{}"'.format(p.name) for p in candidates))
-    return None, '', 'no chatroom.py was submitted (found: {})'.format(shown)
-
 
 def find_submissions(paths):
     """Submissions named by `paths` (files, or folders of submissions), with unique names, in order."""
@@ -438,7 +408,6 @@ def main(args, paths):
         print()
     else:
         Console(highlight=False).print(summary_table(graded, wall))
-    from .cli import unmatched_config
     for name in unmatched_config(args.config, [g.run for g in graded]):
         print('chatroom-check: warning: config entry [{}] matches no check or group'.format(name),
               file=sys.stderr)

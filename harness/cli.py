@@ -18,20 +18,17 @@
 """
 
 import argparse
-import contextlib
-import io
 import json
 import os
-import shutil
 import signal
 import sys
-import tempfile
 from pathlib import Path
 
-from .plugin import CHECKS_DIR, REFERENCE, config_errors, load_overrides
-from .results import RunResult, write_json
+from .judge import check_config, check_extra_checks, judge, unmatched_config
+from .plugin import CHECKS_DIR, REFERENCE, load_overrides
 from .report import gradescope as gradescope_report
-from .runner import SubmissionProblem, validate_submission
+from .results import write_json
+from .runner import SubmissionProblem
 
 EXIT_FULL_MARKS, EXIT_NOT_FULL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -75,101 +72,6 @@ def build_parser():
                        help='(root only) run submissions as this unprivileged user, as the autograder does')
     parser.add_argument('--batch-worker', action='store_true', help=argparse.SUPPRESS)
     return parser
-
-
-def checks_plugin_args():
-    """Load our pytest plugin explicitly when it is not installed as an entry point (a source copy, as in
-    the autograder); loading it twice would be an error."""
-    try:
-        from importlib.metadata import entry_points
-        found = entry_points()
-        group = found.select(group='pytest11') if hasattr(found, 'select') else found.get('pytest11', [])
-        if any(ep.value == 'harness.plugin' for ep in group):
-            return []
-    except Exception:
-        pass
-    return ['-p', 'harness.plugin']
-
-
-def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=None, differential_budget=None,
-          seed=None):
-    """Run the conformance suite on one submission in this process; return its RunResult.
-    `differential_budget` (scenarios per protocol; 0 skips) and `seed`: None keeps the plugin's defaults."""
-    import pytest
-
-    validate_submission(path)
-    with tempfile.TemporaryDirectory(prefix='chatroom-check-') as scratch:
-        results = Path(scratch) / 'results.json'
-        checks = CHECKS_DIR
-        if extra_checks:
-            # One tree, so that the checks' conftest (fixtures) applies to the instructor's modules too.
-            checks = Path(scratch) / 'checks'
-            shutil.copytree(CHECKS_DIR, checks, ignore=shutil.ignore_patterns('__pycache__'))
-            shutil.copytree(extra_checks, checks / 'extra', ignore=shutil.ignore_patterns('__pycache__'))
-        args = [str(checks), '--submission', str(path), '--results-json', str(results),
-                '-p', 'no:cacheprovider', '--rootdir', str(checks), '-c', os.devnull] + checks_plugin_args()
-        if quiet:
-            # Not `-p no:terminal`: pytest's assertion rewriting needs the terminal reporter to explain a
-            # failed comparison. Keep it, quiet, and swallow what it prints.
-            args += ['-qq', '--no-header', '--no-summary', '-p', 'no:warnings']
-        if keyword:
-            args += ['-k', keyword]
-        if config:
-            args += ['--check-config', str(config)]
-        if junit:
-            args += ['--junitxml', str(junit)]
-        if differential_budget is not None:
-            args += ['--differential-budget', str(int(differential_budget))]
-        if seed is not None:
-            args += ['--differential-seed', str(int(seed))]
-        if quiet:
-            with contextlib.redirect_stdout(io.StringIO()):
-                code = pytest.main(args)
-        else:
-            code = pytest.main(args)
-        if int(code) in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR,
-                         pytest.ExitCode.USAGE_ERROR):
-            # e.g. a check module that does not import: never a score of 0 / 0 that looks like a grade
-            raise SubmissionProblem('harness', 'the checks could not run (pytest exit code {}: {})'.format(
-                int(code), 'a check module failed to load' if code == pytest.ExitCode.INTERRUPTED else
-                'internal or usage error'))
-        if not results.exists():
-            raise SubmissionProblem('harness', 'the checks did not run (pytest exit code {})'.format(int(code)))
-        with open(results, encoding='utf-8') as source:
-            return RunResult.from_dict(json.load(source))
-
-
-def check_config(path):
-    """None when the config file is usable, else the one line to print."""
-    if not Path(path).is_file():
-        return 'no such config file: {}'.format(path)
-    try:
-        errors = config_errors(load_overrides(path))
-    except Exception as error:  # tomllib.TOMLDecodeError, OSError
-        return 'cannot read config {}: {}'.format(path, error)
-    return '; '.join(errors) if errors else None
-
-
-def check_extra_checks(path):
-    folder = Path(path)
-    if not folder.is_dir():
-        return 'no such folder of extra checks: {}'.format(path)
-    if not list(folder.glob('test_*.py')) and not list(folder.glob('*_test.py')):
-        return 'no check modules (test_*.py) in {}'.format(path)
-    return None
-
-
-def unmatched_config(config, runs):
-    """Config entries that name no check or group seen in `runs` (typos, usually)."""
-    if not config:
-        return []
-    names = set()
-    for run in runs:
-        for result in run.checks:
-            names.update((result.id, result.group))
-    if not names:
-        return []
-    return sorted(name for name in load_overrides(config) if name not in names)
 
 
 def list_checks(args):

@@ -1,7 +1,7 @@
 """Batch grading through the real command line: a folder of submissions (the reference, a misnamed copy,
 broken variants, a hostile one, a missing file, a syntax error), graded in parallel; nothing is lost.
 The checks are narrowed with -k to the structure and ServerTCP checks to keep this quick: the batch
-machinery is the same for the full suite (harness/bench_batch.py runs it in full)."""
+machinery is the same for the full suite (benchmarks/batch.py runs it in full)."""
 
 import csv
 import json
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.batch import find_submissions, locate_chatroom, looks_like_chatroom
+from harness.batch import find_submissions
+from harness.judge import locate_chatroom, looks_like_chatroom
 from harness.plugin import REFERENCE
 
 SUBSET = 'test_structure or test_server_tcp'

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import judge
+from harness.judge import judge
 from harness.results import FAILED, PASSED
 
 REFERENCE = Path(__file__).resolve().parent.parent / 'chatroom.py'

@@ -1,6 +1,6 @@
 """Hostile submissions (tests/submissions/hostile_*.py): each gets a clear verdict in bounded time, and
 nothing it does changes its score. Judged by the file-shape and server checks (the checks of issue 3);
-`python -m harness.bench_suite` times the whole suite on the all-hang submission."""
+`python -m benchmarks.suite` times the whole suite on the all-hang submission."""
 
 import glob
 import os
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import judge
+from harness.judge import judge
 from harness.results import FAILED, PASSED
 from harness.runner import TaskGroup
 

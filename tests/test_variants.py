@@ -9,7 +9,7 @@
   on the whole server suite.
 - The partial-credit variant: a blocking accept() earns half of the run_event check, every time.
 
-The other tests judge in this process through harness.cli.judge() (a nested pytest.main, which works: the inner
+The other tests judge in this process through harness.judge.judge() (a nested pytest.main, which works: the inner
 session has its own config, rootdir and plugins; only pytest-timeout's alarm of the outer test is cleared
 by the inner session, so these tests bound themselves by the inner checks' own timeouts).
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import judge
+from harness.judge import judge
 from harness.results import FAILED, PASSED
 from judging import judge_all, selected_params
 

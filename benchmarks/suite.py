@@ -1,6 +1,6 @@
 """Wall time of the conformance suite: figures to print, not a timed test.
 
-    python -m harness.bench_suite [--runs 3] [--hang PATH]
+    python -m benchmarks.suite [--runs 3] [--hang PATH]
 
 - the whole suite on the bundled reference (goal: <= 3 s on 2 cores for the server checks of issue 3),
   median of --runs runs, and the same for the file-shape and server checks alone;
@@ -61,7 +61,7 @@ def report(label, path, runs, keyword=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog='python -m harness.bench_suite', description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog='python -m benchmarks.suite', description=__doc__.splitlines()[0])
     parser.add_argument('--runs', type=int, default=3, help='runs on the reference (the median is shown)')
     parser.add_argument('--hang', default=str(ALL_HANG), help='a submission whose every method hangs')
     args = parser.parse_args(argv)

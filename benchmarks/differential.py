@@ -7,7 +7,7 @@
    runs it) with the default budget and with --differential-budget 0, --runs times each, interleaved;
    medians, and their difference.
 
-    python -m harness.bench_differential [--budget 30] [--runs 3] [--skip-check] [--json]
+    python -m benchmarks.differential [--budget 30] [--runs 3] [--skip-check] [--json]
 
 Timings depend on the machine and its load; the checks mostly wait (quiet windows of 0.05 s per step and
 0.2 s per scenario, see harness/scenarios.py), so the figures move little with CPU speed.
@@ -22,10 +22,10 @@ import sys
 import time
 from pathlib import Path
 
-from .plugin import DIFFERENTIAL_BUDGET, REFERENCE
+from harness.plugin import DIFFERENTIAL_BUDGET, REFERENCE
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECK_MODULE = Path(__file__).resolve().parent / 'checks' / 'test_differential.py'
+CHECK_MODULE = ROOT / 'harness' / 'checks' / 'test_differential.py'
 
 
 def check_module():
@@ -51,7 +51,7 @@ def drawn_lengths(module, protocol, budget, seed):
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as with_seed
 
-    from .scenarios import action_sequences
+    from harness.scenarios import action_sequences
     lengths = []
 
     @settings(max_examples=budget, deadline=None, database=None, derandomize=False, phases=(Phase.generate,),
@@ -111,7 +111,7 @@ def added_by_default_budget(runs):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog='python -m harness.bench_differential', description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(prog='python -m benchmarks.differential', description=__doc__.split('\n\n')[0])
     parser.add_argument('--budget', type=int, default=30, help='scenarios per protocol for the throughput (30)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the scenarios (0, the check\'s default)')
     parser.add_argument('--runs', type=int, default=3, help='self-checks with and without the budget (3 each)')

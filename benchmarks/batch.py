@@ -1,6 +1,6 @@
 """Benchmark: grade a batch of 50 submissions with --jobs 2 and print the figures.
 
-    python -m harness.bench_batch [--count 50] [--jobs 2] [--keep DIR] [-k EXPR]
+    python -m benchmarks.batch [--count 50] [--jobs 2] [--keep DIR] [-k EXPR]
 
 The batch: copies of the reference, broken variants
 (wrong wire strings, a missing class, no 'exit' handling), and hopeless ones (syntax error, an import
@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .plugin import REFERENCE
+from harness.plugin import REFERENCE
 
 
 def variants():
@@ -55,7 +55,7 @@ def make_batch(folder, count):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog='python -m harness.bench_batch')
+    parser = argparse.ArgumentParser(prog='python -m benchmarks.batch')
     parser.add_argument('--count', type=int, default=50)
     parser.add_argument('--jobs', type=int, default=2)
     parser.add_argument('--keep', metavar='DIR', help='keep the batch, CSV and HTML here')
