@@ -51,6 +51,8 @@ def build_parser():
     parser.add_argument('--html', metavar='FILE', help='also write a self-contained HTML report to FILE')
     parser.add_argument('-k', metavar='EXPR', dest='keyword', help='only run checks matching EXPR (as pytest -k)')
     parser.add_argument('-v', '--verbose', action='store_true', help='show the spec section of passed checks too')
+    parser.add_argument('--serial', action='store_true',
+                        help='run the checks one after another (default: independent checks side by side)')
     parser.add_argument('--list-checks', action='store_true',
                         help='list the checks: id, weight (after --config), what each asserts and the sentences of '
                              'the assignment it rests on; nothing is run')
@@ -126,7 +128,7 @@ def main(argv=None):
     path = paths[0] if paths else REFERENCE
     try:
         run = judge(path, keyword=args.keyword, config=args.config, junit=args.junit,
-                    extra_checks=args.extra_checks, seed=args.seed,
+                    extra_checks=args.extra_checks, seed=args.seed, serial=args.serial,
                     differential_budget=0 if args.no_differential else args.differential_budget)
     except SubmissionProblem as problem:
         print('chatroom-check: {}'.format(problem), file=sys.stderr)

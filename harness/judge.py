@@ -34,9 +34,10 @@ def checks_plugin_args():
 
 
 def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=None, differential_budget=None,
-          seed=None):
+          seed=None, serial=False):
     """Run the conformance suite on one submission in this process; return its RunResult.
-    `differential_budget` (scenarios per protocol; 0 skips) and `seed`: None keeps the plugin's defaults."""
+    `differential_budget` (scenarios per protocol; 0 skips) and `seed`: None keeps the plugin's defaults;
+    `serial`: one check after another instead of independent checks side by side."""
     import pytest
 
     validate_submission(path)
@@ -64,6 +65,8 @@ def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=
             args += ['--differential-budget', str(int(differential_budget))]
         if seed is not None:
             args += ['--differential-seed', str(int(seed))]
+        if serial:
+            args += ['--serial']
         if quiet:
             with contextlib.redirect_stdout(io.StringIO()):
                 code = pytest.main(args)

@@ -7,34 +7,52 @@ leniency is told so.
 
 import contextlib
 import re
+import threading
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from . import peers
 
-_notes = []
+_local = threading.local()      # each check's notes, in the thread that runs it (checks run side by side)
+
+
+def _current():
+    if not hasattr(_local, 'notes'):
+        _local.notes = []
+    return _local.notes
 
 
 def begin_check():
-    _notes.clear()
+    _local.notes = []
 
 
 def notes():
-    return list(dict.fromkeys(_notes))
+    return list(dict.fromkeys(_current()))
 
 
 def note(text):
-    _notes.append(text)
+    _current().append(text)
+
+
+def current_notes():
+    """The running check's list of notes, for a helper thread to `adopt`."""
+    return _current()
+
+
+def adopt(notes_list):
+    """Make this (helper) thread note into `notes_list`, a check's list from current_notes()."""
+    _local.notes = notes_list
 
 
 @contextlib.contextmanager
 def unnoted():
     """Notes made inside belong to nobody (the probe's, say): dropped."""
-    saved = list(_notes)
+    saved = _current()
+    _local.notes = []
     try:
         yield
     finally:
-        _notes[:] = saved
+        _local.notes = saved
 
 
 # -- the file's shape --------------------------------------------------------------------------------------

@@ -16,8 +16,9 @@ import pytest
 from . import leniency
 from .catalog import GROUPS, CheckInfo, info_of, with_overrides
 from .report.gradescope import gradescope
-from .results import FAILED, PASSED, SKIPPED, CheckResult, RunResult, write_json
-from .runner import AgentError, reap_released
+from .results import FAILED, PASSED, SKIPPED, CheckResult, RunResult, failure_text, write_json
+from .runner import reap_released
+from .schedule import DEFAULT_CONCURRENCY, Scheduler, eligible, report
 
 REFERENCE = Path(__file__).resolve().parent.parent / 'chatroom.py'
 CHECKS_DIR = Path(__file__).resolve().parent / 'checks'
@@ -39,6 +40,10 @@ def pytest_addoption(parser):
                          '0 skips them)')
     group.addoption('--differential-seed', metavar='N', type=int, default=0,
                     help='seed of the differential checks\' scenarios (default 0: the same every run)')
+    group.addoption('--serial', action='store_true', default=False,
+                    help='run the checks one after another (default: independent checks side by side)')
+    group.addoption('--concurrency', metavar='N', type=int, default=DEFAULT_CONCURRENCY,
+                    help='checks run side by side at most (default %(default)s)')
 
 
 def pytest_configure(config):
@@ -53,6 +58,12 @@ def pytest_configure(config):
 def submission_path(pytestconfig):
     chosen = pytestconfig.getoption('submission')
     return Path(chosen).resolve() if chosen else REFERENCE
+
+
+@pytest.fixture(scope='session')
+def chatroom_run(pytestconfig, submission_path):
+    """What the checks of this run share: the agent pool and the dialects (harness/fixtures.Run)."""
+    return pytestconfig.pluginmanager.get_plugin('chatroom-collector').shared(submission_path)
 
 
 @pytest.fixture
@@ -124,6 +135,9 @@ class Collector:
         self.overrides = load_overrides(config.getoption('check_config'))
         self.infos = {}               # nodeid -> CheckInfo (after overrides)
         self.not_blocking = set()     # failed checks whose dependents may run all the same (see below)
+        self.scheduler = None
+        self.scheduled = set()        # nodeids the scheduler runs
+        self._shared = None
 
     def info(self, item):
         info = info_of(item)
@@ -197,7 +211,37 @@ class Collector:
                 notes=props.get('notes', []), duration=round(report.duration, 3), nodeid=report.nodeid,
                 details=props.get('details', {})))
 
+    def shared(self, submission_path):
+        if self._shared is None:
+            from .fixtures import Run
+            self._shared = Run(submission_path)
+        return self._shared
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtestloop(self, session):
+        if not self.config.getoption('serial') and not session.config.option.collectonly:
+            items = eligible(session.items)
+            if items:
+                submission = Path(self.config.getoption('submission')).resolve() \
+                    if self.config.getoption('submission') else REFERENCE
+                self.scheduler = Scheduler(items, self.shared(submission), submission, self.config, self,
+                                           max(1, self.config.getoption('concurrency')))
+                self.scheduled = {item.nodeid for item in items}
+                self.scheduler.start()
+        yield
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        if item.nodeid not in self.scheduled:
+            return None
+        report(item, self.scheduler.outcome(item))
+        return True
+
     def pytest_sessionfinish(self, session):
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        if self._shared is not None:
+            self._shared.close()
         reap_released()                  # nothing a check started outlives the run
         self.run.execution_time = time.monotonic() - self.started
         path = self.config.getoption('gradescope')
@@ -209,16 +253,7 @@ class Collector:
 
 
 def failure_message(excinfo):
-    error = excinfo.value
-    if isinstance(error, (AssertionError, AgentError)):
-        text = str(error).strip()
-        return text.split('\nassert ')[0] if text else 'the expectation was not met'
-    if excinfo.typename == 'Failed':
-        text = str(error)
-        if text.startswith('Timeout'):
-            return 'the check ran out of time ({}): the submission did not respond'.format(text.split()[1])
-        return text
-    return 'the check stopped on {}: {}'.format(excinfo.typename, error)
+    return failure_text(excinfo.value, excinfo.typename)
 
 
 def skip_reason(report):

@@ -80,3 +80,18 @@ def write_json(path, data):
     with open(path, 'w', encoding='utf-8') as out:
         json.dump(data, out, indent=2)
         out.write('\n')
+
+
+def failure_text(error, typename=None):
+    """The one message a report shows for the exception that ended a check."""
+    from .errors import AgentError
+    typename = typename or type(error).__name__
+    if isinstance(error, (AssertionError, AgentError)):
+        text = str(error).strip()
+        return text.split('\nassert ')[0] if text else 'the expectation was not met'
+    if typename == 'Failed':
+        text = str(error)
+        if text.startswith('Timeout'):
+            return 'the check ran out of time ({}): the submission did not respond'.format(text.split()[1])
+        return text
+    return 'the check stopped on {}: {}'.format(typename, error)

@@ -1,32 +1,14 @@
-"""The runner: starts a submission's code in an isolated agent process and talks to it.
-
-Isolation, layer by layer:
-- the agent runs in a new session (its own process group) in a fresh temporary directory that holds only
-  copies of the submission and the agent script;
-- it lowers its own resource limits (address space, CPU time, open files, file size) before it imports
-  the submission;
-- where the machine lets us (root with a writable cgroup pids controller), the agent and everything it
-  starts live in a cgroup of their own capped at `Limits.tasks` tasks, so a fork bomb hits a wall, and
-  `kill()` empties the cgroup; otherwise RLIMIT_NPROC caps the user's task count;
-- `kill()` also kills the whole process group, then waits for the process, so no child and no bound port
-  outlives the agent.
-- optionally (the Gradescope autograder, which runs as root) the agent of a submission runs as an
-  unprivileged user: `Agent(..., run_as=(uid, gid))`, or for every agent of a run the environment variable
-  CHATROOM_CHECK_AGENT_USER (a user name or uid). The agent then drops its groups, gid and uid before it
-  executes, its workdir is chowned to that user, and its interpreter is one that user can execute
-  (CHATROOM_CHECK_AGENT_PYTHON, else the first of the harness's own, /usr/bin/python3 and
-  /usr/local/bin/python3 that everyone can execute: the agent is stdlib-only, so it need not be the
-  harness's interpreter). The bundled
-  reference is trusted and never runs as that user, so a submission cannot read another agent's copy of it.
-The control channel is a socketpair inherited by the agent; the submission's stdout and stderr are
-separate pipes, captured (bounded) for the report.
+"""The runner: starts a submission's code in an isolated agent process (harness/sandbox.py says how) and
+talks to it over a private socketpair, never stdout; the submission's stdout and stderr are separate
+pipes, captured (bounded) for the report. `kill()` kills the agent's whole process group and cgroup, then
+waits for it, so no child and no bound port outlives the agent; `release()` does the waiting and cleaning
+on a reaper thread. AgentPool keeps agents started and importing while earlier checks run.
 """
 
 import contextlib
 import json
 import os
 import queue
-import re
 import shutil
 import signal
 import socket
@@ -38,11 +20,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import platform
+from . import platform, sandbox
+from .errors import AgentError, AgentGone, AgentTimeout, CallFailed, SubmissionProblem, describe_exit  # noqa: F401
+from .sandbox import (AGENT_PYTHON_ENV, AGENT_USER_ENV, TaskGroup, agent_python, agent_user_from_env,  # noqa: F401
+                      resolve_user)
 
-AGENT_SCRIPT = Path(__file__).resolve().parent / 'agent.py'
 REFERENCE_PATH = Path(__file__).resolve().parent.parent / 'chatroom.py'
-AGENT_USER_ENV, AGENT_PYTHON_ENV = 'CHATROOM_CHECK_AGENT_USER', 'CHATROOM_CHECK_AGENT_PYTHON'
 OUTPUT_LIMIT = 1 << 20
 IMPORT_TIMEOUT = 5.0
 CALL_TIMEOUT = 3.0
@@ -59,56 +42,6 @@ class Limits:
     def for_agent(self):
         return {'as': self.address_space, 'cpu': self.cpu_seconds, 'nofile': self.open_files,
                 'fsize': self.file_size, 'core': 0}
-
-
-class SubmissionProblem(Exception):
-    """The submission cannot be judged at all (missing, not Python, blocks at import...). `kind` is a
-    short machine-readable reason; str() is the one line a user reads."""
-
-    def __init__(self, kind, message, detail=''):
-        super().__init__(message)
-        self.kind = kind
-        self.detail = detail
-
-
-class AgentError(Exception):
-    """A request to the agent did not give a value."""
-
-
-class AgentTimeout(AgentError):
-    def __init__(self, op, timeout, where=None):
-        self.op, self.timeout, self.where = op, timeout, where or []
-        text = '{} did not return within {:.1f}s'.format(op, timeout)
-        if self.where:
-            text += '; it was at ' + '; '.join(self.where[-1:])
-        super().__init__(text)
-
-
-class AgentGone(AgentError):
-    def __init__(self, returncode, stderr_tail=''):
-        self.returncode = returncode
-        self.stderr_tail = stderr_tail
-        how = describe_exit(returncode)
-        super().__init__('the submission\'s process ended ({})'.format(how))
-
-
-class CallFailed(AgentError):
-    """The submission's code raised. `error` is the exception's class name."""
-
-    def __init__(self, error, message, trace):
-        self.error, self.message, self.trace = error, message, trace
-        super().__init__('{}: {}'.format(error, message) if message else error)
-
-
-def describe_exit(returncode):
-    if returncode is None:
-        return 'still running'
-    if returncode < 0:
-        try:
-            return 'killed by {}'.format(signal.Signals(-returncode).name)
-        except ValueError:
-            return 'killed by signal {}'.format(-returncode)
-    return 'exit code {}'.format(returncode)
 
 
 def validate_submission(path):
@@ -187,95 +120,6 @@ class OutputStream:
             return len(self.data.decode('utf-8', 'replace'))
 
 
-_swept = set()
-
-
-def sweep_stale_groups(root):
-    """Remove the cgroups of harness processes that died without cleaning up (a judge killed by a batch's
-    time cap), killing what is left in them. Once per root and process."""
-    if root in _swept:
-        return
-    _swept.add(root)
-    try:
-        names = os.listdir(root)
-    except OSError:
-        return
-    for name in names:
-        match = re.match(r'chatroom-check-(\d+)-', name)
-        if match and not pid_alive(int(match.group(1))):
-            stale = TaskGroup.__new__(TaskGroup)
-            stale.path = os.path.join(root, name)
-            stale.kill_all(within=1.0)
-
-
-def pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
-class TaskGroup:
-    """A cgroup (pids controller) holding the agent and all it starts, when the machine allows."""
-
-    ROOTS = ('/sys/fs/cgroup/pids', '/sys/fs/cgroup')
-
-    def __init__(self, max_tasks):
-        self.path = None
-        for root in self.ROOTS:
-            sweep_stale_groups(root)
-            if not os.path.exists(os.path.join(root, 'pids.max')) and \
-                    not os.path.exists(os.path.join(root, 'cgroup.procs')):
-                continue
-            candidate = os.path.join(root, 'chatroom-check-{}-{}'.format(os.getpid(), id(self)))
-            try:
-                os.mkdir(candidate)
-                with open(os.path.join(candidate, 'pids.max'), 'w') as limit:
-                    limit.write(str(max_tasks))
-                self.path = candidate
-                break
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.rmdir(candidate)
-
-    def add(self, pid):
-        if self.path is None:
-            return False
-        try:
-            with open(os.path.join(self.path, 'cgroup.procs'), 'w') as procs:
-                procs.write(str(pid))
-            return True
-        except OSError:
-            return False
-
-    def pids(self):
-        if self.path is None:
-            return []
-        try:
-            with open(os.path.join(self.path, 'cgroup.procs')) as procs:
-                return [int(line) for line in procs if line.strip()]
-        except OSError:
-            return []
-
-    def kill_all(self, within=3.0):
-        if self.path is None:
-            return
-        end = time.monotonic() + within
-        while time.monotonic() < end:
-            pids = self.pids()
-            if not pids:
-                break
-            for pid in pids:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.01)  # the kernel needs a moment to reap; bounded by `within`
-        with contextlib.suppress(OSError):
-            os.rmdir(self.path)
-
-
 _LIVE_AGENTS = set()    # started and not yet killed: kill_live_agents() ends them all (batch workers on SIGTERM)
 
 
@@ -349,44 +193,23 @@ class Agent:
         validate_submission(self.submission)
         self.workdir = Path(tempfile.mkdtemp(prefix='chatroom-check-'))
         shutil.copyfile(self.submission, self.workdir / 'chatroom.py')
-        shutil.copyfile(AGENT_SCRIPT, self.workdir / '_chatroom_check_agent.py')
         if self.run_as:
-            for path in (self.workdir, self.workdir / 'chatroom.py', self.workdir / '_chatroom_check_agent.py'):
+            for path in (self.workdir, self.workdir / 'chatroom.py'):
                 os.chown(str(path), *self.run_as)
         ours, theirs = socket.socketpair()
         self.group = TaskGroup(self.limits.tasks)
-        env = {'PATH': os.environ.get('PATH', '/usr/bin:/bin'), 'LANG': 'C.UTF-8', 'LC_ALL': 'C.UTF-8',
-               'HOME': str(self.workdir), 'TMPDIR': str(self.workdir)}
-        # -S: the standard library only (as the assignment expects); skipping site-packages also saves
-        # ~25 ms per agent and keeps this package, the reference included, off the submission's path.
-        argv = [self.python, '-I', '-S', '-u', str(self.workdir / '_chatroom_check_agent.py'),
-                str(theirs.fileno()), str(self.workdir / 'chatroom.py'), json.dumps(self.limits.for_agent())]
-        preexec = None if self.group.path else self._limit_tasks_by_user
-        identity = {}
-        if self.run_as:   # subprocess drops groups, gid, then uid in the child, after preexec, before exec
-            identity = dict(user=self.run_as[0], group=self.run_as[1], extra_groups=[])
-        self.proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=str(self.workdir), env=env, pass_fds=(theirs.fileno(),), start_new_session=True,
-            preexec_fn=preexec, **identity)
+        try:
+            self.proc = sandbox.start_agent(self.python, self.workdir, self.workdir / 'chatroom.py',
+                                            self.limits.for_agent(), theirs, self.group, self.run_as,
+                                            self.limits.tasks)
+        finally:
+            theirs.close()
         _LIVE_AGENTS.add(self)
-        theirs.close()
-        self.group.add(self.proc.pid)      # before the agent imports anything of the submission's
         self._channel = ours
         self.stdout = OutputStream(self.proc.stdout)
         self.stderr = OutputStream(self.proc.stderr)
         threading.Thread(target=self._read_replies, daemon=True).start()
         return self
-
-    def _limit_tasks_by_user(self):
-        # Without a cgroup, RLIMIT_NPROC counts every task of this user: allow what runs now plus ours.
-        import resource
-        uid = self.run_as[0] if self.run_as else os.geteuid()
-        if uid == 0:
-            return  # root ignores RLIMIT_NPROC; nothing to gain
-        running = count_user_tasks(uid)
-        if running:
-            resource.setrlimit(resource.RLIMIT_NPROC, (running + self.limits.tasks,) * 2)
 
     def kill(self):
         """Kill the agent and everything it started, and wait until they are gone and cleaned up."""
@@ -598,15 +421,17 @@ class Agent:
 
 class AgentPool:
     """Agents for one submission, started and importing while earlier checks run, so that a check does
-    not wait for a process to start. Every agent serves one check only."""
+    not wait for a process to start. Every agent serves one check only. Thread-safe: checks that run side
+    by side take from the same pool."""
 
-    SPARES = 2       # an agent takes ~40 ms to start and import; many checks take less than that
+    SPARES = 2       # an agent takes a few ms to fork (~40 ms to spawn) and import; many checks take less
 
     def __init__(self, submission, limits=None):
         self.submission = submission
         self.limits = limits
         self._spares = []
         self._closed = False
+        self._lock = threading.Lock()
 
     def _prepare(self):
         holder = {}
@@ -626,9 +451,10 @@ class AgentPool:
 
     def take(self):
         """A started agent that has imported the submission; raises SubmissionProblem if it can't."""
-        prepared = self._spares.pop(0) if self._spares else self._prepare()
-        while not self._closed and len(self._spares) < self.SPARES:
-            self._spares.append(self._prepare())
+        with self._lock:
+            prepared = self._spares.pop(0) if self._spares else self._prepare()
+            while not self._closed and len(self._spares) < self.SPARES:
+                self._spares.append(self._prepare())
         thread, holder = prepared
         thread.join()
         if 'error' in holder:
@@ -636,72 +462,13 @@ class AgentPool:
         return holder['agent']
 
     def close(self):
-        self._closed = True
-        for thread, holder in self._spares:
+        with self._lock:
+            self._closed = True
+            spares, self._spares = self._spares, []
+        for thread, holder in spares:
             thread.join()
             if 'agent' in holder:
                 holder['agent'].kill()
-        self._spares = []
-
-
-def count_user_tasks(uid=None):
-    uid = os.getuid() if uid is None else uid
-    total = 0
-    try:
-        entries = os.listdir('/proc')
-    except OSError:
-        return 0
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            if os.stat('/proc/' + entry).st_uid == uid:
-                total += len(os.listdir('/proc/{}/task'.format(entry)))
-        except OSError:
-            pass
-    return total
-
-
-def resolve_user(name):
-    """(uid, gid) of a user name or numeric uid; KeyError if there is no such user."""
-    import pwd
-    entry = pwd.getpwuid(int(name)) if str(name).isdigit() else pwd.getpwnam(str(name))
-    return entry.pw_uid, entry.pw_gid
-
-
-def agent_user_from_env():
-    name = os.environ.get(AGENT_USER_ENV)
-    if not name:
-        return None
-    try:
-        return resolve_user(name)
-    except KeyError:
-        raise SubmissionProblem('harness', '{}={}: no such user'.format(AGENT_USER_ENV, name))
-
-
-def executable_by_everyone(path):
-    """True when any user can run `path`: it is world-executable, and every directory above it, both on
-    the path as given (a venv's bin/python may be a symlink inside a private folder) and on the path it
-    resolves to, is world-searchable."""
-    given, real = Path(os.path.abspath(path)), Path(os.path.realpath(path))
-    try:
-        if not real.is_file() or not os.stat(str(real)).st_mode & 0o001:
-            return False
-        return all(os.stat(str(parent)).st_mode & 0o001 for parent in list(given.parents) + list(real.parents))
-    except OSError:
-        return False
-
-
-def agent_python():
-    """An interpreter an unprivileged user can execute, for agents that drop privileges."""
-    chosen = os.environ.get(AGENT_PYTHON_ENV)
-    if chosen:
-        return chosen
-    for candidate in (sys.executable, '/usr/bin/python3', '/usr/local/bin/python3'):
-        if candidate and executable_by_everyone(candidate):
-            return candidate
-    raise SubmissionProblem('harness', 'no Python interpreter that an unprivileged user can run (set {})'.format(
-        AGENT_PYTHON_ENV))
 
 
 def free_port(kind=socket.SOCK_STREAM):

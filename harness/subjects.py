@@ -118,8 +118,10 @@ class ServerSubject:
         """Join all `names` concurrently, one thread each. Returns ({name: peer}, [errors])."""
         self.require('join')
         joined, errors = {}, []
+        notes = leniency.current_notes()
 
         def join(name):
+            leniency.adopt(notes)
             try:
                 joined[name] = self.join(name, within=within)
             except (peers.PeerError, OSError) as error:

@@ -89,8 +89,12 @@ def client_checks(protocol):
 
     def define(name, id, weight, section, rests_on, hint, depends=starts, tags=tags):
         def decorate(body):
-            def test(request):
-                return body(request.getfixturevalue(fixture))
+            if fixture == 'tcp_client':      # the fixture by name, so that pytest and the scheduler see it
+                def test(tcp_client):
+                    return body(tcp_client)
+            else:
+                def test(udp_client):
+                    return body(udp_client)
             test.__name__ = name
             test.__doc__ = body.__doc__
             checks[name] = check(prefix + '.' + id, weight=weight, spec=words['section'] + section, tags=tags,

@@ -18,7 +18,8 @@ from hypothesis.errors import Flaky
 
 from harness import leniency, platform
 from harness.catalog import check
-from harness.runner import AgentError, AgentPool
+from harness.runner import AgentError
+from harness.schedule import allowed_seconds
 from harness.scenarios import ScenarioFailed, action_sequences, assert_scenario, shorten
 from harness.subjects import ServerSubject
 
@@ -30,29 +31,43 @@ SHORTEN_SECONDS = 10  # then a pass that deletes single steps (harness.scenarios
 SECONDS_PER_SCENARIO = 2  # for the check's timeout: about 0.7 s each on the reference, on a busy machine
 
 
+_bounding = {'count': 0, 'saved': None}
+_bounding_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def shrinking_bounded(seconds):
     """Hypothesis shrinks for up to 5 minutes; a failing submission should cost seconds. The bound is a
-    module constant of hypothesis's engine (not public API): where it is missing, shrinking is unbounded."""
+    module constant of hypothesis's engine (not public API): where it is missing, shrinking is unbounded.
+    The differential checks may run side by side: the bound is set while any of them runs."""
     try:
         from hypothesis.internal.conjecture import engine
     except ImportError:
         yield
         return
-    saved = getattr(engine, 'MAX_SHRINKING_SECONDS', None)
-    if saved is None:
+    if getattr(engine, 'MAX_SHRINKING_SECONDS', None) is None:
         yield
         return
-    engine.MAX_SHRINKING_SECONDS = seconds
+    with _bounding_lock:
+        if _bounding['count'] == 0:
+            _bounding['saved'] = engine.MAX_SHRINKING_SECONDS
+            engine.MAX_SHRINKING_SECONDS = seconds
+        _bounding['count'] += 1
     try:
         yield
     finally:
-        engine.MAX_SHRINKING_SECONDS = saved
+        with _bounding_lock:
+            _bounding['count'] -= 1
+            if _bounding['count'] == 0:
+                engine.MAX_SHRINKING_SECONDS = _bounding['saved']
 
 
 def allow_seconds(seconds):
-    """The check's timeout (120 s) suits the default budget; a larger budget needs more. pytest-timeout's
-    SIGALRM timer is re-armed to `seconds` if it is running and would fire sooner (its handler stays)."""
+    """The check's timeout (120 s) suits the default budget; a larger budget needs more. Run by the
+    scheduler (harness/schedule.py), the check asks it; run by pytest, pytest-timeout's SIGALRM timer is
+    re-armed to `seconds` if it is running and would fire sooner (its handler stays)."""
+    if allowed_seconds(seconds):
+        return
     if not hasattr(signal, 'setitimer') or threading.current_thread() is not threading.main_thread():
         return
     remaining, _ = signal.getitimer(signal.ITIMER_REAL)
@@ -60,7 +75,7 @@ def allow_seconds(seconds):
         signal.setitimer(signal.ITIMER_REAL, seconds)
 
 
-def differential(protocol, submission_path, config, dialects, disconnects=False):
+def differential(protocol, pool, config, dialects, disconnects=False):
     budget = config.getoption('differential_budget')
     if budget <= 0:
         pytest.skip('skipped: --differential-budget is 0')
@@ -70,7 +85,6 @@ def differential(protocol, submission_path, config, dialects, disconnects=False)
             'ServerTCP' if protocol == 'tcp' else 'ServerUDP', protocol))
     allow_seconds(SECONDS_PER_SCENARIO * budget + SHRINK_SECONDS + SHORTEN_SECONDS + 60)
     chosen_seed = config.getoption('differential_seed')
-    pool = AgentPool(submission_path)
 
     def play(actions):
         agent = pool.take()
@@ -90,7 +104,7 @@ def differential(protocol, submission_path, config, dialects, disconnects=False)
             for text in notes:
                 leniency.note(text)
         finally:
-            agent.kill()
+            agent.release()
 
     scenario = settings(max_examples=budget, deadline=None, database=None, derandomize=False,
                         phases=(Phase.generate, Phase.shrink), print_blob=False, report_multiple_bugs=False,
@@ -122,8 +136,6 @@ def differential(protocol, submission_path, config, dialects, disconnects=False)
             raise
         raise AssertionError('{}\n(This happened once; the same steps then passed when replayed: the result '
                              'depends on timing, e.g. a race between the server\'s threads.)'.format(seen[0])) from None
-    finally:
-        pool.close()
     return time.monotonic() - started
 
 
@@ -150,21 +162,21 @@ HINT = 'Replay the steps with server.py and client.py; the first step whose resu
 
 @check('differential.tcp', weight=4, spec='3 TCP Chatroom (ServerTCP as a whole)', tags=['differential', 'ServerTCP'],
        depends=['structure.ServerTCP'], timeout=120, rests_on=TCP_RULES, hint=HINT)
-def test_random_scenarios_tcp(submission_path, pytestconfig, dialects):
+def test_random_scenarios_tcp(agent_pool, pytestconfig, dialects):
     """Random TCP chat scenarios (joins, refusals, chat, leaves) behave as the assignment says, step by step."""
-    differential('tcp', submission_path, pytestconfig, dialects)
+    differential('tcp', agent_pool, pytestconfig, dialects)
 
 
 @check('differential.udp', weight=4, spec='4 UDP Chatroom (ServerUDP as a whole)', tags=['differential', 'ServerUDP'],
        depends=['structure.ServerUDP'], timeout=120, rests_on=UDP_RULES, hint=HINT)
-def test_random_scenarios_udp(submission_path, pytestconfig, dialects):
+def test_random_scenarios_udp(agent_pool, pytestconfig, dialects):
     """Random UDP chat scenarios (joins, refusals, chat, leaves) behave as the assignment says, step by step."""
-    differential('udp', submission_path, pytestconfig, dialects)
+    differential('udp', agent_pool, pytestconfig, dialects)
 
 
 @check('robust.differential_tcp', weight=0, spec='3 ServerTCP.handle_client', tags=['robustness', 'ServerTCP'],
        depends=['structure.ServerTCP'], timeout=120,
        hint="Treat an empty recv() or a ConnectionResetError like 'exit': announce, remove, close. " + HINT)
-def test_random_scenarios_with_disconnects_tcp(submission_path, pytestconfig, dialects):
+def test_random_scenarios_with_disconnects_tcp(agent_pool, pytestconfig, dialects):
     """Random TCP scenarios that also have clients vanish without 'exit' behave as the model says."""
-    differential('tcp', submission_path, pytestconfig, dialects, disconnects=True)
+    differential('tcp', agent_pool, pytestconfig, dialects, disconnects=True)

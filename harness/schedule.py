@@ -1,0 +1,277 @@
+"""Independent checks side by side. Most of a check's time is spent waiting on sockets, so the scheduler
+runs the check functions in threads, each as soon as its prerequisites have an outcome, with fixtures of
+its own (harness/fixtures.py); pytest then reports them one after another, in the order it collected
+them, through its usual hooks (so skips, dependencies, the terminal, JUnit and the results are what a
+serial run gives). `--serial` turns the scheduler off.
+
+Why not pytest-xdist: each xdist worker is a whole pytest session (its own interpreter, plugin, agent pool
+and dialect probes: about half a second of CPU each, the very cost this saves), and a check's dependency
+on another one's outcome (a skip that names its cause) would have to cross processes. Here every check
+shares one pool, one fork server and one probe per class, and the dependency rule stays in one place.
+
+A check runs here only if every fixture it asks for is one the scheduler can build (FIXTURES); an
+instructor's check that asks for others runs in pytest's own loop, after its prerequisites, as before.
+(The differential checks run side by side too: hypothesis is thread-safe from 6.136 on.)
+"""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+
+import pytest
+
+from . import leniency
+from .catalog import info_of
+from .fixtures import constructed_client, fresh_agent, running_server
+from .results import failure_text
+
+FIXTURES = {'submission_path', 'pytestconfig', 'request', 'credit', 'agent_pool', 'dialects', 'agent',
+            'tcp_server', 'udp_server', 'tcp_client', 'udp_client'}
+DEFAULT_CONCURRENCY = 6
+_local = threading.local()
+
+
+def allowed_seconds(seconds):
+    """A check that needs more than its declared timeout (the differential checks, with a large budget)
+    asks for it here: honoured by the scheduler when the check runs in one of its threads."""
+    extend = getattr(_local, 'extend', None)
+    if extend is not None:
+        extend(seconds)
+        return True
+    return False
+
+
+class Outcome:
+    """What running one check gave: pytest's outcome, its properties (as the plugin's makereport would
+    attach them), the failure text, the duration."""
+
+    def __init__(self, status, props, longrepr=None, duration=0.0, skipped_at='setup'):
+        self.status, self.props, self.longrepr, self.duration = status, props, longrepr, duration
+        self.skipped_at = skipped_at
+
+
+class FakeNode:
+    def __init__(self, item):
+        self.item = item
+        self.user_properties = []
+        self.nodeid = item.nodeid
+
+    def get_closest_marker(self, name):
+        return self.item.get_closest_marker(name)
+
+
+class FakeRequest:
+    """The `request` a check gets: its node's user_properties, the config, and getfixturevalue()."""
+
+    def __init__(self, item, fixtures):
+        self.node = FakeNode(item)
+        self.config = item.config
+        self._fixtures = fixtures
+
+    def getfixturevalue(self, name):
+        return self._fixtures.get(name)
+
+
+class Scheduler:
+    def __init__(self, items, run, submission_path, config, collector, concurrency=DEFAULT_CONCURRENCY):
+        self.items = items
+        self.run = run
+        self.submission_path = submission_path
+        self.config = config
+        self.collector = collector
+        self.ids = {info_of(item).id: item for item in items}
+        self.done = {}                       # nodeid -> Outcome
+        self.status = {}                     # check id -> passed / failed / skipped
+        self.not_blocking = set()
+        self.changed = threading.Condition()
+        self.agents = {}                     # nodeid -> agents given to the running check
+        self.deadlines = {}                  # nodeid -> {'started':, 'at':} of the checks running
+        self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix='check')
+        self.stopping = False
+
+    def start(self):
+        for item in self.items:
+            self.pool.submit(self._run, item)
+
+    def outcome(self, item):
+        """Block until `item` has an outcome; return it."""
+        with self.changed:
+            while item.nodeid not in self.done:
+                self.changed.wait(0.5)
+                self._enforce_deadlines()
+            return self.done[item.nodeid]
+
+    def stop(self):
+        self.stopping = True
+        for agents in list(self.agents.values()):
+            for agent in agents:
+                agent.release()
+        self.pool.shutdown(wait=False)
+
+    # -- one check ---------------------------------------------------------------------------------
+
+    def _finish(self, item, outcome):
+        info = info_of(item)
+        with self.changed:
+            if item.nodeid in self.done:
+                return               # it ran out of time: that outcome stands
+            self.done[item.nodeid] = outcome
+            self.status[info.id] = outcome.status
+            if outcome.props.get('blocks_dependents') is False:
+                self.not_blocking.add(info.id)
+            self.changed.notify_all()
+
+    def _prerequisite_problem(self, info):
+        """Wait for the prerequisites' outcomes (those scheduled here); the skip reason, or None."""
+        for needed in info.depends:
+            if needed not in self.ids:
+                continue
+            with self.changed:
+                while needed not in self.status and not self.stopping:
+                    self.changed.wait(0.5)
+                status = self.status.get(needed)
+            if status is not None and status != 'passed' and needed not in self.not_blocking:
+                return 'skipped: it needs "{}", which {}'.format(needed, status)
+        return None
+
+    def _run(self, item):
+        info = self.collector.info(item)
+        props = {'check_info': asdict(info)}
+        problem = self._prerequisite_problem(info)
+        if problem is not None:
+            self._finish(item, Outcome('skipped', dict(props, notes=[]), longrepr=_skip_repr(item, problem)))
+            return
+        self._execute(item, info, props)
+
+    def _execute(self, item, info, props):
+        leniency.begin_check()
+        started = time.monotonic()
+        deadline = {'started': started, 'at': started + info.timeout}
+        _local.extend = lambda seconds: deadline.__setitem__('at', max(deadline['at'], time.monotonic() + seconds))
+        self.deadlines[item.nodeid] = deadline
+        request = None
+        stack = []
+        try:
+            fixtures = {}
+            request = FakeRequest(item, fixtures)
+            self._build(item, info, request, fixtures, stack)
+            kwargs = {name: fixtures[name] for name in item._fixtureinfo.argnames}
+            item.obj(**kwargs)
+            status, longrepr = 'passed', None
+        except pytest.skip.Exception as skipped:
+            status, longrepr = 'skipped', _skip_repr(item, str(skipped.msg))
+        except BaseException as error:          # a check's failure, whatever it raised
+            status, longrepr = 'failed', error
+        finally:
+            for closing in reversed(stack):
+                try:
+                    closing.__exit__(None, None, None)
+                except BaseException:
+                    pass
+            self.agents.pop(item.nodeid, None)
+            _local.extend = None
+        user_props = dict(request.node.user_properties) if request is not None else {}
+        props.update(user_props)
+        props['notes'] = leniency.notes()
+        if status == 'failed':
+            props['message'] = failure_text(longrepr)
+            longrepr = props['message']
+        self._finish(item, Outcome(status, props, longrepr, time.monotonic() - started,
+                                   skipped_at='call'))
+
+    def _build(self, item, info, request, fixtures, stack):
+        """The fixtures `item` asks for, in dependency order; context managers go on `stack`."""
+        names = item._fixtureinfo.argnames
+        fixtures.update(submission_path=self.submission_path, pytestconfig=self.config, request=request,
+                        agent_pool=self.run.pool, dialects=self.run.dialects,
+                        credit=lambda fraction: request.node.user_properties.append(('credit', float(fraction))))
+        wanted = set(names)
+        for name in ('tcp_server', 'udp_server', 'tcp_client', 'udp_client'):
+            if name in wanted:
+                wanted.add('agent')
+        if 'agent' in wanted:
+            fixtures['agent'] = self._enter(stack, fresh_agent(self.run.pool))
+            self.agents.setdefault(item.nodeid, []).append(fixtures['agent'])
+        for name in ('tcp_server', 'udp_server'):
+            if name in wanted:
+                fixtures[name] = self._enter(stack, running_server(fixtures['agent'], self.run.dialects,
+                                                                   name[:3], info.id))
+        for name in ('tcp_client', 'udp_client'):
+            if name in wanted:
+                fixtures[name] = self._enter(stack, constructed_client(fixtures['agent'], self.run.dialects,
+                                                                       name[:3]))
+
+    @staticmethod
+    def _enter(stack, manager):
+        value = manager.__enter__()
+        stack.append(manager)
+        return value
+
+    # -- time limits ---------------------------------------------------------------------------------
+
+    def _enforce_deadlines(self):
+        """(Called with `changed` held.) A check past its time: its outcome is a timeout, its agents are
+        killed so that its thread comes free."""
+        now = time.monotonic()
+        for nodeid, deadline in list(self.deadlines.items()):
+            if nodeid in self.done or now < deadline['at']:
+                continue
+            item = next(i for i in self.items if i.nodeid == nodeid)
+            info = info_of(item)
+            message = 'the check ran out of time ({:.0f}s): the submission did not respond'.format(
+                deadline['at'] - deadline['started'])
+            props = {'check_info': asdict(self.collector.info(item)), 'notes': [], 'message': message}
+            self.done[nodeid] = Outcome('failed', props, message, info.timeout, skipped_at='call')
+            self.status[info.id] = 'failed'
+            for agent in self.agents.pop(nodeid, []):
+                agent.release()
+            self.changed.notify_all()
+
+
+def _skip_repr(item, reason):
+    path, lineno, _ = item.location
+    return (str(path), (lineno or 0) + 1, 'Skipped: ' + reason)
+
+
+def eligible(items):
+    """The check items the scheduler can run: every fixture known, every prerequisite eligible too."""
+    by_id = {}
+    for item in items:
+        info = info_of(item)
+        if info is None or not hasattr(item, '_fixtureinfo') or not hasattr(item, 'obj'):
+            continue
+        if set(item._fixtureinfo.names_closure) - FIXTURES - {'chatroom_run'}:
+            continue
+        by_id[info.id] = item
+    changed = True
+    while changed:
+        changed = False
+        for check_id, item in list(by_id.items()):
+            known = {c.id for c in map(info_of, items) if c is not None}
+            if any(needed in known and needed not in by_id for needed in info_of(item).depends):
+                del by_id[check_id]
+                changed = True
+    return [item for item in items if info_of(item) is not None and info_of(item).id in by_id]
+
+
+def report(item, outcome):
+    """Tell pytest (terminal, JUnit, the plugin's collector) the outcome of a check the scheduler ran."""
+    from _pytest.reports import TestReport
+    ihook = item.ihook
+    ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    properties = list(outcome.props.items())
+    keywords = {name: 1 for name in item.keywords}
+
+    def make(when, status, longrepr=None, duration=0.0):
+        return TestReport(item.nodeid, item.location, keywords, status, longrepr, when, sections=(),
+                          duration=duration, user_properties=properties)
+
+    if outcome.status == 'skipped' and outcome.skipped_at == 'setup':
+        reports = [make('setup', 'skipped', outcome.longrepr)]
+    else:
+        reports = [make('setup', 'passed'), make('call', outcome.status, outcome.longrepr, outcome.duration)]
+    reports.append(make('teardown', 'passed'))
+    for each in reports:
+        ihook.pytest_runtest_logreport(report=each)
+    ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
