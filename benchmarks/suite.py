@@ -1,77 +1,170 @@
-"""Wall time of the conformance suite: figures to print, not a timed test.
+"""How long the grader takes, as figures to print (not a timed test). Every judge is `chatroom-check`
+run as a user runs it, in a fresh process; CPU is the judge's and all its descendants' (agents, the fork
+server), from the operating system's accounting of waited-for children.
 
-    python -m benchmarks.suite [--runs 3] [--hang PATH]
+    python -m benchmarks.suite [--runs 3] [--batch 50] [--skip-batch]
 
-- the whole suite on the bundled reference (goal: <= 3 s on 2 cores for the server checks of issue 3),
-  median of --runs runs, and the same for the file-shape and server checks alone;
-- the whole suite on a submission whose every method hangs (goal: <= 30 s), once;
-- where the time goes: check time summed per group (from the checks' own durations).
-Each run is `chatroom-check PATH --json` in a fresh process, as a user would run it.
+1. The default self-check on the bundled reference, three ways from the same run: as before issue 11
+   (serial, agents spawned: CHATROOM_CHECK_NO_FORK=1 --serial), serial with the fork server (--serial),
+   and the default (fork server, independent checks side by side); medians of --runs, with the speed-up.
+   Goal: <= 3 s wall and <= 3 s CPU on a quiet 2-core machine.
+2. A submission whose every method hangs (tests/submissions/hostile_all_hang.py): fully reported, and
+   nothing left behind (no agent process, no fork server). Goal: <= 15 s.
+3. A faulty submission (the reference with several faults: greeting, leave, shutdown message, count):
+   judged. Goal: <= 10 s.
+4. A batch of --batch mixed submissions (valid, broken, hostile, hopeless) with the default --jobs.
+   Goal (50): <= 90 s.
 """
 
 import argparse
-import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / 'chatroom.py'
-ALL_HANG = ROOT / 'tests' / 'submissions' / 'hostile_all_hang.py'
-SERVER_SUITE = 'test_structure.py or test_server_tcp.py or test_server_udp.py'
+SUBMISSIONS = ROOT / 'tests' / 'submissions'
+ALL_HANG = SUBMISSIONS / 'hostile_all_hang.py'
 
 
-def timed(path, keyword=None):
-    argv = [sys.executable, '-m', 'harness.cli', str(path), '--json']
-    if keyword:
-        argv += ['-k', keyword]
+def judge(path, *options, env=None):
+    """(wall seconds, CPU seconds of the judge and its descendants, exit code) of one chatroom-check."""
+    before = os.times()
     started = time.monotonic()
-    proc = subprocess.run(argv, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          timeout=600)
+    done = subprocess.run([sys.executable, '-m', 'harness.cli', str(path), *options], cwd=str(ROOT),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          env=dict(os.environ, **(env or {})))
     wall = time.monotonic() - started
-    try:
-        data = json.loads(proc.stdout)
-    except ValueError:
-        raise SystemExit('chatroom-check failed on {}: {}'.format(path, proc.stderr[-2000:]))
-    return wall, data
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return wall, cpu, done.returncode
 
 
-def per_group(data):
-    groups = {}
-    for check in data['checks']:
-        groups[check['group']] = groups.get(check['group'], 0.0) + check['duration']
-    return ', '.join('{} {:.1f}s'.format(g, t) for g, t in sorted(groups.items(), key=lambda kv: -kv[1]))
+def leftovers():
+    """Agents or fork servers still running (anything of ours that outlived its judge)."""
+    found = []
+    for entry in os.listdir('/proc') if os.path.isdir('/proc') else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/{}/cmdline'.format(entry), 'rb') as source:
+                cmdline = source.read().replace(b'\0', b' ').decode('utf-8', 'replace')
+        except OSError:
+            continue
+        if '_chatroom_check_agent' in cmdline or str(ROOT / 'harness' / 'forkserver.py') in cmdline:
+            found.append(int(entry))
+    return set(found)
 
 
-def report(label, path, runs, keyword=None):
-    walls, last = [], None
-    for _ in range(runs):
-        wall, last = timed(path, keyword)
-        walls.append(wall)
-    print('{:<44} median {:5.2f}s  (runs: {})  score {:g}/{:g}, {} checks'.format(
-        label, statistics.median(walls), ' '.join('{:.2f}'.format(w) for w in walls), last['score'],
-        last['max_score'], len(last['checks'])))
-    print('    check time by group: {}'.format(per_group(last)))
-    slowest = sorted(last['checks'], key=lambda c: -c['duration'])[:5]
-    print('    slowest checks: {}'.format(', '.join('{} {:.2f}s'.format(c['id'], c['duration']) for c in slowest)))
-    return statistics.median(walls)
+def median_of(runs, path, *options, env=None):
+    results = [judge(path, *options, env=env) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), statistics.median(r[1] for r in results)
+
+
+def faulty_submission(folder):
+    source = REFERENCE.read_text(encoding='utf-8')
+    faults = [("outbox.push(WELCOME.encode())", "outbox.push(b'welcome')"),          # greeting
+              ("text = 'User {} left'.format(name)", "text = 'User {} has left'.format(name)"),
+              ("notice = SERVER_SHUTDOWN.encode()\n        slow =", "notice = b''\n        slow ="),
+              ("def get_clients_number(self):\n        return len(self.clients)\n\n    def handle_client",
+               "def get_clients_number(self):\n        return 0\n\n    def handle_client")]
+    for old, new in faults:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    path = folder / 'faulty' / 'chatroom.py'
+    path.parent.mkdir(parents=True)
+    path.write_text(source, encoding='utf-8')
+    return path
+
+
+def mixed_batch(folder, count):
+    """`count` submissions, in turn: the reference, generated valid ones, broken variants, hostile ones,
+    hopeless ones (syntax error, an import that raises, an empty folder)."""
+    sys.path.insert(0, str(SUBMISSIONS))
+    import broken
+    import valid_space
+    kinds = [('reference', REFERENCE.read_text(encoding='utf-8'))]
+    kinds += [('valid_' + valid_space.name_of(c), valid_space.source(c)) for c in valid_space.combinations()[:6]]
+    kinds += [('broken_' + name, broken.apply(edits)) for name, (edits, _) in sorted(broken.VARIANTS.items())[:8]]
+    kinds += [(p.stem, p.read_text(encoding='utf-8')) for p in sorted(SUBMISSIONS.glob('hostile_*.py'))]
+    kinds += [('syntax_error', 'class ServerTCP(:\n    pass\n'), ('import_raises', 'raise RuntimeError("x")\n'),
+              ('missing', None)]
+    for index in range(count):
+        name, source = kinds[index % len(kinds)]
+        student = folder / 'batch' / '{:02d}-{}'.format(index, name)
+        student.mkdir(parents=True)
+        if source is None:
+            (student / 'readme.txt').write_text('nothing here')
+        else:
+            (student / 'chatroom.py').write_text(source, encoding='utf-8')
+    return folder / 'batch'
+
+
+def goal(value, limit):
+    return '{:6.2f}  (goal <= {:g}: {})'.format(value, limit, 'met' if value <= limit else 'MISSED')
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog='python -m benchmarks.suite', description=__doc__.splitlines()[0])
-    parser.add_argument('--runs', type=int, default=3, help='runs on the reference (the median is shown)')
-    parser.add_argument('--hang', default=str(ALL_HANG), help='a submission whose every method hangs')
+    parser.add_argument('--runs', type=int, default=3, help='runs of the self-check per way (median)')
+    parser.add_argument('--batch', type=int, default=50, help='submissions in the batch (default 50)')
+    parser.add_argument('--skip-batch', action='store_true')
     args = parser.parse_args(argv)
-    print('chatroom-check suite wall time, {} cores, Python {}'.format(os.cpu_count(), sys.version.split()[0]))
-    report('reference, server checks (issue 3)', REFERENCE, args.runs, SERVER_SUITE)
-    report('reference, whole suite', REFERENCE, args.runs)
-    report('all methods hang, whole suite', Path(args.hang), 1)
-    print('goals: reference server checks <= 3 s; all-hang <= 30 s')
-    return 0
+    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
+    print('machine: {} cores, load average {:.2f} at the start'.format(os.cpu_count(), load))
+
+    print('\n1. Self-check on the reference ({} runs each, medians)'.format(args.runs))
+    ways = [('serial, spawned agents (before issue 11)', ['--serial'], {'CHATROOM_CHECK_NO_FORK': '1'}),
+            ('serial, fork server', ['--serial'], None),
+            ('default: fork server, checks side by side', [], None)]
+    figures = {}
+    for label, options, env in ways:
+        figures[label] = median_of(args.runs, REFERENCE, *options, env=env)
+        print('   {:<45} wall {:6.2f} s   CPU {:6.2f} s'.format(label, *figures[label]))
+    base, best = figures[ways[0][0]], figures[ways[2][0]]
+    print('   speed-up over the serial baseline: wall x{:.1f}, CPU x{:.1f}'.format(
+        base[0] / best[0], base[1] / best[1]))
+    print('   wall: ' + goal(best[0], 3) + '   CPU: ' + goal(best[1], 3))
+
+    print('\n2. Every method hangs (hostile_all_hang.py)')
+    before = leftovers()
+    wall, cpu, code = judge(ALL_HANG)
+    left = sorted(leftovers() - before)
+    print('   wall ' + goal(wall, 15) + '   CPU {:.2f} s   exit {}   left running: {}'.format(
+        cpu, code, left or 'nothing'))
+
+    with tempfile.TemporaryDirectory(prefix='chatroom-bench-') as scratch:
+        scratch = Path(scratch)
+        print('\n3. A faulty submission (greeting, leave text, shutdown message, count)')
+        wall, cpu, code = judge(faulty_submission(scratch))
+        print('   wall ' + goal(wall, 10) + '   CPU {:.2f} s   exit {}'.format(cpu, code))
+
+        if not args.skip_batch:
+            folder = mixed_batch(scratch, args.batch)
+            print('\n4. A batch of {} mixed submissions, default --jobs ({} cores)'.format(args.batch, os.cpu_count()))
+            csv_path = scratch / 'grades.csv'
+            started = time.monotonic()
+            before = os.times()
+            done = subprocess.run([sys.executable, '-m', 'harness.cli', str(folder), '--csv', str(csv_path)],
+                                  cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            wall = time.monotonic() - started
+            after = os.times()
+            cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+            rows = max(0, len(csv_path.read_text().splitlines()) - 1) if csv_path.exists() else 0
+            print('   wall ' + goal(wall, 90 * args.batch / 50) + '   CPU {:.1f} s   rows {}   exit {}'.format(
+                cpu, rows, done.returncode))
+            if done.returncode != 0:
+                print('   ' + re.sub(r'\s+', ' ', done.stderr[-500:]))
+    print('\nleft running after all (agents, fork servers of this checkout): {}'.format(
+        sorted(leftovers()) or 'nothing'))
+    shutil.rmtree(str(ROOT / '.pytest_cache'), ignore_errors=True)
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    main()

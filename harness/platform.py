@@ -9,8 +9,11 @@ answers None where the machine cannot tell; callers then fall back to a bounded 
 Linux reads /proc; elsewhere the functions answer None (or, for CPU time, ask psutil).
 """
 
+import errno
 import os
 import platform as _stdlib_platform
+import socket
+import struct
 import time
 
 # System calls in which a thread waits for something outside itself: input, a connection, a datagram, a
@@ -156,7 +159,43 @@ def _hex_address(address):
 def unread_tcp_bytes(local, remote):
     """Bytes that arrived at the TCP socket bound to `local` and connected to `remote` (IPv4 (host, port)
     pairs) and that its owner has not read yet: 0 when there is no such socket (any more: nobody will
-    read), None when this machine cannot tell."""
+    read), None when this machine cannot tell. Asks the kernel for that one socket (sock_diag netlink,
+    ~20 us); else reads /proc/net/tcp (milliseconds when many connections linger in TIME_WAIT)."""
+    unread = _diag_unread(local, remote)
+    return unread if unread is not _UNKNOWN else _proc_unread(local, remote)
+
+
+_UNKNOWN = object()
+_NETLINK_SOCK_DIAG, _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST, _NLMSG_ERROR = 4, 20, 1, 2
+_NOCOOKIE = 0xFFFFFFFF
+
+
+def _diag_unread(local, remote):
+    if not hasattr(socket, 'AF_NETLINK'):
+        return _UNKNOWN
+    try:
+        sockid = (struct.pack('!HH', local[1], remote[1]) + socket.inet_aton(local[0]) + bytes(12) +
+                  socket.inet_aton(remote[0]) + bytes(12) + struct.pack('=III', 0, _NOCOOKIE, _NOCOOKIE))
+        request = struct.pack('=BBBBI', socket.AF_INET, socket.IPPROTO_TCP, 0, 0, 0xFFFFFFFF) + sockid
+        header = struct.pack('=IHHII', 16 + len(request), _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST, 1, 0)
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as diag:
+            diag.settimeout(1.0)
+            diag.send(header + request)
+            reply = diag.recv(65536)
+        _, kind = struct.unpack_from('=IH', reply, 0)
+        if kind == _NLMSG_ERROR:
+            error, = struct.unpack_from('=i', reply, 16)
+            return 0 if error == -errno.ENOENT else _UNKNOWN
+        if kind != _SOCK_DIAG_BY_FAMILY:
+            return _UNKNOWN
+        # inet_diag_msg: family, state, timer, retrans (4 bytes), the socket id (48), expires, rqueue, ...
+        rqueue, = struct.unpack_from('=I', reply, 16 + 4 + 48 + 4)
+        return rqueue
+    except (OSError, struct.error, ValueError):
+        return _UNKNOWN
+
+
+def _proc_unread(local, remote):
     key = (_hex_address(local), _hex_address(remote))
     try:
         with open('/proc/net/tcp') as table:

@@ -47,15 +47,16 @@ def agent_env(workdir):
             'HOME': str(workdir), 'TMPDIR': str(workdir)}
 
 
-def start_agent(python, workdir, submission, limits, channel, group, run_as=None, max_tasks=512):
-    """Start an agent for `submission` (a copy in `workdir`) with `channel` (its end of the control
-    socketpair) and return its process handle (.pid, .stdin, .stdout, .stderr, .poll(), .wait(), .kill(),
+def start_agent(python, workdir, submission, limits, channel, group, run_as=None, max_tasks=512, source=None):
+    """Start an agent for `submission` (a copy in `workdir`; `source`, the file it is a copy of, lets a fork
+    server compile it once for all its agents) with `channel` (its end of the control socketpair) and
+    return its process handle (.pid, .stdin, .stdout, .stderr, .poll(), .wait(), .kill(),
     .returncode, .how: 'fork' or 'spawn'). The caller closes its copy of `channel`."""
     nproc = None if group.path else tasks_limit(run_as, max_tasks)
     server = fork_server(python)
     if server is not None:
         try:
-            return server.start(workdir, submission, limits, channel, group.path, run_as, nproc)
+            return server.start(workdir, submission, limits, channel, group.path, run_as, nproc, source)
         except ForkFailed:
             pass
     return spawn(python, workdir, submission, limits, channel, group, run_as, nproc)
@@ -140,11 +141,16 @@ class ForkServer:
         self.python = python
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock = ours
-        self.proc = subprocess.Popen(
-            [python, '-I', '-S', str(FORK_SERVER_SCRIPT), str(theirs.fileno()), str(AGENT_SCRIPT)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(theirs.fileno(),), start_new_session=True, env=agent_env(Path.cwd()))
-        theirs.close()
+        lifeline_r, self.lifeline = os.pipe()       # the server exits when it reads end-of-file here
+        try:
+            self.proc = subprocess.Popen(
+                [python, '-I', '-S', str(FORK_SERVER_SCRIPT), str(theirs.fileno()), str(lifeline_r),
+                 str(AGENT_SCRIPT)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(), lifeline_r), start_new_session=True, env=agent_env(Path.cwd()))
+        finally:
+            theirs.close()
+            os.close(lifeline_r)
         self.lock = threading.Lock()
         self.changed = threading.Condition()
         self.replies = {}
@@ -182,7 +188,7 @@ class ForkServer:
                 self.alive = False
                 self.changed.notify_all()
 
-    def start(self, workdir, submission, limits, channel, cgroup, run_as, nproc):
+    def start(self, workdir, submission, limits, channel, cgroup, run_as, nproc, source=None):
         stdin_r, stdin_w = os.pipe()
         stdout_r, stdout_w = os.pipe()
         stderr_r, stderr_w = os.pipe()
@@ -193,7 +199,8 @@ class ForkServer:
             request_id = self.next_id
         request = {'id': request_id, 'workdir': str(workdir), 'submission': str(submission),
                    'agent': str(AGENT_SCRIPT), 'limits': limits, 'env': agent_env(workdir),
-                   'run_as': list(run_as) if run_as else None, 'cgroup': cgroup, 'nproc': nproc}
+                   'run_as': list(run_as) if run_as else None, 'cgroup': cgroup, 'nproc': nproc,
+                   'source': str(source) if source else None}
         try:
             socket.send_fds(self.sock, [json.dumps(request).encode('utf-8')], list(given))
         except OSError as error:
@@ -245,12 +252,19 @@ class ForkServer:
         return self.returncode_of(pid) if not pid_alive(pid) else None
 
     def close(self):
+        """End the server: it reads end-of-file on its lifeline and exits (after reaping what it can);
+        killed if it has not within two seconds."""
         with contextlib.suppress(OSError):
             self.sock.close()
         with contextlib.suppress(OSError):
-            self.proc.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
+            os.close(self.lifeline)
+        try:
             self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=2)
         self.alive = False
 
 
@@ -367,20 +381,29 @@ class TaskGroup:
         except OSError:
             return []
 
-    def kill_all(self, within=3.0):
+    def kill_all(self, within=10.0):
+        """Kill every task of the group and remove it. Bounded by `within` (hundreds of a fork bomb's tasks
+        on a loaded machine take seconds to die); done on the reaper's thread, off the checks' path."""
         if self.path is None:
             return
+        # First no new task may start (a fork bomb would refill what is killed), then kill what is there.
+        with contextlib.suppress(OSError):
+            with open(os.path.join(self.path, 'pids.max'), 'w') as limit:
+                limit.write('0')
         end = time.monotonic() + within
-        while time.monotonic() < end:
-            pids = self.pids()
-            if not pids:
-                break
-            for pid in pids:
+        while True:
+            for pid in self.pids():
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
+            try:
+                os.rmdir(self.path)        # refused while a task, even a dying one, is in it
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                if time.monotonic() >= end:
+                    return
             time.sleep(0.01)  # the kernel needs a moment to reap; bounded by `within`
-        with contextlib.suppress(OSError):
-            os.rmdir(self.path)
 
 
 # -- users -------------------------------------------------------------------------------------------------

@@ -2,14 +2,20 @@
 import is watched, the host name resolves to loopback inside, and the submission's output is kept apart
 from the control channel."""
 
+import os
 import socket
+import subprocess
+import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
 from harness.peers import poll, refuses_connections
 from harness.runner import IMPORT_TIMEOUT, Agent, SubmissionProblem
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def submission(tmp_path, body):
@@ -154,3 +160,41 @@ def test_forged_replies_written_to_the_channel_are_ignored(tmp_path):
         for _ in range(5):
             assert agent.get('f', 'word')['value'] == 'real'
         assert agent.alive
+
+
+# -- the fork server --------------------------------------------------------------------------------------
+
+def test_agents_are_forked_and_behave_like_spawned_ones():
+    from harness import sandbox
+    from harness.runner import REFERENCE_PATH
+    forked = Agent(REFERENCE_PATH).start()
+    try:
+        assert forked.proc.how == 'fork'
+        forked.import_submission()
+        forked.construct('server', 'ServerTCP', 0)
+        assert forked.get('server', 'server_socket')['listening']
+    finally:
+        forked.kill()
+    assert forked.proc.poll() is not None
+    previous = os.environ.get(sandbox.NO_FORK_ENV)
+    os.environ[sandbox.NO_FORK_ENV] = '1'
+    try:
+        spawned = Agent(REFERENCE_PATH).start()
+    finally:
+        if previous is None:
+            del os.environ[sandbox.NO_FORK_ENV]
+    try:
+        assert spawned.proc.how == 'spawn'
+        spawned.import_submission()
+    finally:
+        spawned.kill()
+
+
+def test_a_fork_server_ends_when_its_harness_does():
+    """A harness that exits without closing its fork server (killed, say) leaves nothing running."""
+    script = ('import os, sys\nsys.path.insert(0, {root!r})\nfrom harness import sandbox\n'
+              'server = sandbox.fork_server(sys.executable)\nprint(server.proc.pid, flush=True)\nos._exit(0)\n')
+    done = subprocess.run([sys.executable, '-c', script.format(root=str(ROOT))], capture_output=True, text=True,
+                          timeout=60)
+    pid = int(done.stdout.split()[0])
+    assert not wait_gone([pid]), 'the fork server {} outlived its harness'.format(pid)
