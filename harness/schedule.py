@@ -87,12 +87,24 @@ class Scheduler:
         self.changed = threading.Condition()
         self.agents = {}                     # nodeid -> agents given to the running check
         self.deadlines = {}                  # nodeid -> {'started':, 'at':} of the checks running
+        self.pending = []                    # checks not handed to the threads yet
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix='check')
         self.stopping = False
 
     def start(self):
-        for item in self.items:
-            self.pool.submit(self._run, item)
+        # The longest checks first, so that they do not start last and leave the run waiting for them; a
+        # check starts only once its prerequisites have an outcome (it never holds a thread waiting).
+        self.pending = sorted(self.items, key=lambda item: -_expected_cost(info_of(item)))
+        with self.changed:
+            self._dispatch()
+
+    def _dispatch(self):
+        """(With `changed` held.) Hand every check whose prerequisites have an outcome to the threads."""
+        for item in list(self.pending):
+            needed = [n for n in info_of(item).depends if n in self.ids]
+            if all(n in self.status for n in needed):
+                self.pending.remove(item)
+                self.pool.submit(self._run, item)
 
     def outcome(self, item):
         """Block until `item` has an outcome; return it."""
@@ -120,19 +132,17 @@ class Scheduler:
             self.status[info.id] = outcome.status
             if outcome.props.get('blocks_dependents') is False:
                 self.not_blocking.add(info.id)
+            if not self.stopping:
+                self._dispatch()
             self.changed.notify_all()
 
     def _prerequisite_problem(self, info):
-        """Wait for the prerequisites' outcomes (those scheduled here); the skip reason, or None."""
-        for needed in info.depends:
-            if needed not in self.ids:
-                continue
-            with self.changed:
-                while needed not in self.status and not self.stopping:
-                    self.changed.wait(0.5)
+        """The skip reason if a prerequisite (with an outcome by now) did not pass, or None."""
+        with self.changed:
+            for needed in info.depends:
                 status = self.status.get(needed)
-            if status is not None and status != 'passed' and needed not in self.not_blocking:
-                return 'skipped: it needs "{}", which {}'.format(needed, status)
+                if status is not None and status != 'passed' and needed not in self.not_blocking:
+                    return 'skipped: it needs "{}", which {}'.format(needed, status)
         return None
 
     def _run(self, item):
@@ -227,6 +237,15 @@ class Scheduler:
             for agent in self.agents.pop(nodeid, []):
                 agent.release()
             self.changed.notify_all()
+
+
+def _expected_cost(info):
+    """A rough rank of how long a check takes, for starting the long ones first."""
+    if 'differential' in info.tags:
+        return 3
+    if info.group == 'interop':
+        return 2
+    return 1 if info.group == 'robustness' else 0
 
 
 def _skip_repr(item, reason):
