@@ -33,6 +33,23 @@ def checks_plugin_args():
     return ['-p', 'harness.plugin']
 
 
+def forget_check_modules(checks):
+    """Drop the check modules an earlier judge() in this process imported. pytest imports a test file
+    without __init__.py under its bare name ('test_server_tcp'), and refuses to collect a file of the same
+    name from another folder while that module is cached: the copy of the checks made for instructor checks
+    is such a folder, so a second in-process judge would fail to load them ('import file mismatch')."""
+    import sys
+    trees = [Path(CHECKS_DIR).resolve(), Path(tempfile.gettempdir()).resolve()]
+    for path in Path(checks).rglob('*.py'):
+        if not (path.name.startswith('test_') or path.name.endswith('_test.py') or path.name == 'conftest.py'):
+            continue
+        module = sys.modules.get(path.stem)
+        cached = getattr(module, '__file__', None)
+        if cached and Path(cached).resolve() != path.resolve() and any(
+                tree in Path(cached).resolve().parents for tree in trees):
+            del sys.modules[path.stem]
+
+
 def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=None, differential_budget=None,
           seed=None, serial=False):
     """Run the conformance suite on one submission in this process; return its RunResult.
@@ -69,6 +86,7 @@ def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=
             args += ['--differential-seed', str(int(seed))]
         if serial:
             args += ['--serial']
+        forget_check_modules(checks)
         if quiet:
             with contextlib.redirect_stdout(io.StringIO()):
                 code = pytest.main(args)

@@ -57,7 +57,11 @@ def test_an_instructor_check_with_another_fixture_runs_in_pytest_loop(tmp_path):
             (tmp_path / 'note').write_text('seen')
             tcp_server.join('alice')
     '''))
+    # In-process judges before and after, as in a full test run: the checks collected from their copy
+    # (made for the instructor's modules) must not collide with the same modules collected from the package.
+    assert judge(REFERENCE, keyword='test_structure').full_marks
     run = judge(REFERENCE, keyword='test_course or test_structure', extra_checks=extra)
     by_id = {c.id: c for c in run.checks}
     assert by_id['course.scratch'].status == 'passed', by_id['course.scratch'].message
     assert by_id['structure.ServerTCP'].status == 'passed'
+    assert judge(REFERENCE, keyword='test_structure').full_marks
