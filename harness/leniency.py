@@ -79,14 +79,18 @@ def expect_welcome_tcp(peer, within=peers.DEFAULT_WITHIN, any_case=False):
     (up to the end of its segment, or to where an unmistakable next message starts), so that what the peer
     is expected to receive next is judged on its own. Returns the greeting."""
     # Found anywhere first (waiting for an exact match would spend the whole deadline on 'Welcome!').
-    deadline = peers.Deadline(within)
+    deadline, watch = peers.Deadline(within), peer._watch()
     while True:
         pending = peer.transcript[peer.cursor:]
         at = (pending.lower() if any_case else pending).find('welcome' if any_case else 'Welcome')
         if at >= 0:
             break
-        if deadline.passed() or not peer._pump(deadline.remaining()):
-            raise peers.PeerError(peer._missing('Welcome', within))
+        over = deadline.passed() or not peer._pump(peer._slice(deadline, watch))
+        idle = not over and peer._done(watch) and peer._drain()
+        if over or idle:
+            pending = peer.transcript[peer.cursor:]
+            if (pending.lower() if any_case else pending).find('welcome' if any_case else 'Welcome') < 0:
+                raise peers.PeerError(peer._missing('Welcome', within, idle))
     start = peer.cursor + at
     end = start + len('Welcome')
     segment_end = min((b for b in peer.boundaries if b > start), default=len(peer.transcript))

@@ -18,6 +18,8 @@ from . import platform
 LOOPBACK = '127.0.0.1'
 DEFAULT_WITHIN = 2.0
 QUIET_WINDOW = 0.15      # after a positive delivery elsewhere proved the message went out
+WATCH_SLICE = 0.02       # how often a wait looks whether the server is done (see `Watched`)
+IDLE_REMARK = ', and the server had handled all it was sent: it was not going to send more'
 UNOBSERVABLE_GAP = 0.1   # between two sends of one peer, where the machine cannot tell they were read
 
 # A text that follows an expected message inside one recv() and plausibly begins the next message, as
@@ -50,15 +52,19 @@ class Deadline:
         return time.monotonic() >= self.end
 
 
-def poll(read, done=bool, within=DEFAULT_WITHIN, interval=0.005):
+def poll(read, done=bool, within=DEFAULT_WITHIN, interval=0.005, settled=None):
     """Read a state until done(value) or the deadline passes; return the last value read. Only for state
-    that no message or event announces (a count, a port, a process): wait for messages instead."""
+    that no message or event announces (a count, a port, a process): wait for messages instead.
+    `settled`: a callable, asked between reads, that is true once the state cannot change any more (a
+    QuietWatch's quiet: the server is done with all it was sent); then one last read is returned."""
     deadline = Deadline(within)
     while True:
         value = read()
         if done(value) or deadline.passed():
             return value
         time.sleep(min(interval, deadline.remaining()))
+        if settled is not None and settled():     # asked between reads: a read keeps the agent busy
+            return read()
 
 
 def wait_until(predicate, within=DEFAULT_WITHIN, what=None, interval=0.005):
@@ -69,7 +75,58 @@ def wait_until(predicate, within=DEFAULT_WITHIN, what=None, interval=0.005):
     return value
 
 
-class TcpPeer:
+class Watched:
+    """A peer whose server can be watched: `quiet_watch` (set by whoever runs the server, e.g.
+    harness.subjects.ServerSubject) makes a harness.platform.QuietWatch, or None. A wait for a message
+    then ends as soon as the server is done with everything it was sent (it cannot send that message any
+    more), instead of at its deadline: a wrong server is judged in a fraction of the time, and a right one
+    exactly as before, since what it sends arrives first."""
+
+    quiet_watch = None
+
+    def _watch(self):
+        return self.quiet_watch() if self.quiet_watch is not None else None
+
+    @staticmethod
+    def _slice(deadline, watch):
+        return min(deadline.remaining(), WATCH_SLICE) if watch is not None else deadline.remaining()
+
+    @staticmethod
+    def _done(watch):
+        return watch is not None and bool(watch.quiet())
+
+
+def server_watch(pid, protocol, port, clients):
+    """A QuietWatch (harness/platform.py) of the server in process `pid` listening on loopback `port`:
+    quiet once it is done with all that `clients` (its peers: a list that may grow, or a callable that
+    returns them) sent it."""
+    return platform.QuietWatch(pid, unread=server_unread(protocol, port, clients))
+
+
+def server_unread(protocol, port, clients):
+    """A callable: True while something `clients` sent lies unread at the server (TCP: at its end of any
+    client's connection, accepted or still queued; UDP: at its socket), None if the machine cannot tell."""
+    def unread():
+        if protocol == 'udp':
+            pending = platform.unread_udp_bytes((LOOPBACK, port))
+            return None if pending is None else pending > 0
+        for peer in list(clients() if callable(clients) else clients):
+            if getattr(peer, 'eof', False):
+                continue
+            try:
+                ours, theirs = peer.sock.getsockname(), peer.sock.getpeername()
+            except OSError:
+                continue              # closed by us
+            pending = platform.unread_tcp_bytes(theirs, ours)
+            if pending is None:
+                return None
+            if pending:
+                return True
+        return False
+    return unread
+
+
+class TcpPeer(Watched):
     """One raw TCP client. `transcript` holds every text received so far; `cursor` marks how far
     `expect` has consumed it."""
 
@@ -136,6 +193,14 @@ class TcpPeer:
         self.transcript += self._decoder.decode(data)
         return True
 
+    def _drain(self):
+        """Read what already arrived, without waiting for more. Returns True."""
+        for _ in range(10000):
+            before = len(self.transcript)
+            if not self._pump(0) or len(self.transcript) == before:
+                break
+        return True
+
     def pending(self):
         """What was received after the cursor."""
         return self.transcript[self.cursor:]
@@ -160,39 +225,42 @@ class TcpPeer:
     def expect(self, text, within=DEFAULT_WITHIN, exact=True):
         """Wait until `text` arrives as a whole message (or, with exact=False, anywhere in the stream);
         consume through it and return it. Raise PeerError saying what was received instead."""
-        deadline = Deadline(within)
+        deadline, watch = Deadline(within), self._watch()
         while True:
             found = self._find(text, exact)
             if found:
                 self.cursor = found[1]
                 return text
-            if deadline.passed() or not self._pump(deadline.remaining()):
+            over = deadline.passed() or not self._pump(self._slice(deadline, watch))
+            idle = not over and self._done(watch) and self._drain()
+            if over or idle:
                 found = self._find(text, exact)
                 if found:
                     self.cursor = found[1]
                     return text
-                raise PeerError(self._missing(text, within))
+                raise PeerError(self._missing(text, within, idle))
 
     def expect_any(self, texts, within=DEFAULT_WITHIN):
         """Wait for the first of several acceptable texts; return the one seen."""
-        deadline = Deadline(within)
+        deadline, watch = Deadline(within), self._watch()
         while True:
             hits = [(found[0], found[1], t) for t in texts for found in [self._find(t, True)] if found]
             if hits:
                 at, end, text = min(hits)
                 self.cursor = end
                 return text
-            if deadline.passed() or not self._pump(deadline.remaining()):
-                if not any(self._find(t, True) for t in texts):
-                    raise PeerError(self._missing(' or '.join(map(repr, texts)), within))
+            over = deadline.passed() or not self._pump(self._slice(deadline, watch))
+            idle = not over and self._done(watch) and self._drain()
+            if (over or idle) and not any(self._find(t, True) for t in texts):
+                raise PeerError(self._missing(' or '.join(map(repr, texts)), within, idle))
 
     def expect_silence(self, text, during=QUIET_WINDOW):
         """Fail if `text` arrives (anywhere after the cursor) within `during` seconds."""
-        deadline = Deadline(during)
+        deadline, watch = Deadline(during), self._watch()
         while not deadline.passed():
             if self._find(text, False):
                 break
-            if not self._pump(deadline.remaining()):
+            if not self._pump(self._slice(deadline, watch)) or (self._done(watch) and self._drain()):
                 break
         found = self._find(text, False)
         if found:
@@ -214,10 +282,11 @@ class TcpPeer:
                 return True
         return self.eof
 
-    def _missing(self, text, within):
-        state = ' (the connection was closed)' if self.eof else ''
-        return '{} expected {} within {:.1f}s; it received {}{}'.format(
-            self.label, show(text) if not text.startswith("'") else text, within,
+    def _missing(self, text, within, idle=False):
+        state = ' (the connection was closed)' if self.eof else IDLE_REMARK if idle else ''
+        return '{} expected {} {}; it received {}{}'.format(
+            self.label, show(text) if not text.startswith("'") else text,
+            'within {:.1f}s'.format(within) if not idle else 'in reply',
             show(self.pending()) if self.pending() else 'nothing', state)
 
     # -- closing -----------------------------------------------------------------------------------
@@ -251,7 +320,7 @@ def join_tcp(port, name, within=DEFAULT_WITHIN, host=LOOPBACK):
     return peer
 
 
-class UdpPeer:
+class UdpPeer(Watched):
     """One raw UDP client. `datagrams` holds every datagram received (text), in order."""
 
     def __init__(self, port, name=None, host=LOOPBACK):
@@ -277,47 +346,63 @@ class UdpPeer:
         self.send_raw('{}:{}'.format(self.name, text))
 
     def _pump(self, timeout):
+        """Read one datagram, waiting at most `timeout`. Returns True (a UDP peer's reading never ends)."""
         self.sock.settimeout(max(timeout, 0.001))
         try:
             data, source = self.sock.recvfrom(65536)
         except socket.timeout:
-            return
+            return True
         except OSError:
-            return
+            return True
         if source[1] == self.server[1]:
             self.datagrams.append(data.decode('utf-8', errors='replace'))
+        return True
+
+    def _drain(self):
+        for _ in range(10000):
+            before = len(self.datagrams)
+            self._pump(0)
+            if len(self.datagrams) == before:
+                return True
+        return True
 
     def expect(self, text, within=DEFAULT_WITHIN, exact=True, any_case=False):
         """Wait for a datagram equal to `text` (or containing it, in any case); consume through it."""
-        deadline = Deadline(within)
+        deadline, watch, idle = Deadline(within), self._watch(), False
         while True:
             for index in range(self.cursor, len(self.datagrams)):
                 got = self.datagrams[index]
                 if got == text or (not exact and (text.lower() in got.lower() if any_case else text in got)):
                     self.cursor = index + 1
                     return got
-            if deadline.passed():
-                raise PeerError('{} expected the datagram {} within {:.1f}s; it received {}'.format(
-                    self.label, show(text), within, show(self.datagrams[self.cursor:]) if
-                    self.datagrams[self.cursor:] else 'nothing'))
-            self._pump(deadline.remaining())
+            if deadline.passed() or idle:
+                raise PeerError('{} expected the datagram {} {}; it received {}{}'.format(
+                    self.label, show(text), 'in reply' if idle else 'within {:.1f}s'.format(within),
+                    show(self.datagrams[self.cursor:]) if self.datagrams[self.cursor:] else 'nothing',
+                    IDLE_REMARK if idle else ''))
+            self._pump(self._slice(deadline, watch))
+            idle = self._done(watch) and self._drain()
 
     def expect_any(self, texts, within=DEFAULT_WITHIN):
-        deadline = Deadline(within)
+        deadline, watch, idle = Deadline(within), self._watch(), False
         while True:
             for index in range(self.cursor, len(self.datagrams)):
                 if self.datagrams[index] in texts:
                     self.cursor = index + 1
                     return self.datagrams[index]
-            if deadline.passed():
-                raise PeerError('{} expected one of {} within {:.1f}s; it received {}'.format(
-                    self.label, show(list(texts)), within, show(self.datagrams[self.cursor:])))
-            self._pump(deadline.remaining())
+            if deadline.passed() or idle:
+                raise PeerError('{} expected one of {} {}; it received {}{}'.format(
+                    self.label, show(list(texts)), 'in reply' if idle else 'within {:.1f}s'.format(within),
+                    show(self.datagrams[self.cursor:]), IDLE_REMARK if idle else ''))
+            self._pump(self._slice(deadline, watch))
+            idle = self._done(watch) and self._drain()
 
     def expect_silence(self, text, during=QUIET_WINDOW, exact=False):
-        deadline = Deadline(during)
+        deadline, watch = Deadline(during), self._watch()
         while not deadline.passed():
-            self._pump(deadline.remaining())
+            self._pump(self._slice(deadline, watch))
+            if self._done(watch) and self._drain():
+                break
         for got in self.datagrams[self.cursor:]:
             if got == text or (not exact and text in got):
                 raise PeerError('{} received {} but must not have; it received: {}'.format(

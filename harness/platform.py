@@ -14,6 +14,7 @@ import os
 import platform as _stdlib_platform
 import socket
 import struct
+import threading
 import time
 
 # System calls in which a thread waits for something outside itself: input, a connection, a datagram, a
@@ -34,8 +35,9 @@ _WAITING = _WAITING_SYSCALLS.get(_MACHINE)
 _READ = {'x86_64': 0, 'aarch64': 63}.get(_MACHINE)
 
 
-def _syscall_of(pid, tid):
-    """(syscall number, first argument) a thread is blocked in; 'running'; or None if unreadable."""
+def _syscall_of(pid, tid, arguments=False):
+    """(syscall number, first argument) a thread is blocked in (with `arguments`, also all six); 'running';
+    or None if unreadable."""
     try:
         with open('/proc/{}/task/{}/syscall'.format(pid, tid)) as source:
             fields = source.read().split()
@@ -46,9 +48,12 @@ def _syscall_of(pid, tid):
     if fields[0] == 'running':
         return 'running'
     try:
-        return int(fields[0]), fields[1] if len(fields) > 1 else None
+        number = int(fields[0])
     except ValueError:
         return None
+    if arguments:
+        return number, fields[1] if len(fields) > 1 else None, tuple(fields[1:7])
+    return number, fields[1] if len(fields) > 1 else None
 
 
 def main_thread_waiting(pid):
@@ -91,9 +96,10 @@ def wait_idle(pid, within, interval=0.005, stable=0.02):
         time.sleep(interval)
 
 
-def wait_process_idle(pid, within, interval=0.005, stable=0.02):
+def wait_process_idle(pid, within, interval=0.005, stable=0.02, unread=None):
     """Like wait_idle, for every thread of the process: all of them waiting, unchanged, for `stable`
-    seconds (a server that has handled everything it was sent). True, False, or None (cannot tell)."""
+    seconds (a server that has handled everything it was sent), and, if `unread` is given, nothing sent
+    to it left unread (unread() is True while something is). True, False, or None (cannot tell)."""
     if _WAITING is None or _syscall_of(pid, pid) is None:
         return None
     end = time.monotonic() + within
@@ -106,6 +112,11 @@ def wait_process_idle(pid, within, interval=0.005, stable=0.02):
         states = tuple(_syscall_of(pid, task) for task in tasks)
         now = time.monotonic()
         waiting = all(isinstance(state, tuple) and state[0] in _WAITING for state in states)
+        if waiting and unread is not None:
+            pending = unread()
+            if pending is None:
+                return None
+            waiting = not pending
         signature = tuple(zip(tasks, (state[0] if isinstance(state, tuple) else state for state in states)))
         if waiting and seen == signature:
             if now - since >= stable:
@@ -117,6 +128,215 @@ def wait_process_idle(pid, within, interval=0.005, stable=0.02):
         if now >= end:
             return False
         time.sleep(interval)
+
+
+# How each waiting system call ends. None: only by something from outside (input, a connection, a lock
+# released); ('int', i) / ('ptr', i): argument i is a timeout (a negative number, or a NULL pointer, means
+# none); 'timed': always by itself (a sleep). A thread in a timed wait may act when it wakes (a polling
+# loop, a select() whose timeout checks an event), so QuietWatch waits until it has woken once.
+_HOW_WAITS_END = {
+    'x86_64': {0: None, 7: ('int', 2), 23: ('ptr', 4), 34: None, 35: 'timed', 43: None, 45: None, 47: None,
+               61: None, 128: ('ptr', 2), 130: None, 202: ('ptr', 3), 230: 'timed', 232: ('int', 3),
+               270: ('ptr', 4), 271: ('ptr', 2), 281: ('int', 3), 288: None, 299: ('ptr', 4),
+               441: ('ptr', 3), 449: ('ptr', 3)},
+    'aarch64': {22: ('int', 3), 63: None, 72: ('ptr', 4), 73: ('ptr', 2), 98: ('ptr', 3), 101: 'timed',
+                115: 'timed', 133: None, 137: ('ptr', 2), 202: None, 207: None, 212: None, 242: None,
+                243: ('ptr', 4), 260: None, 441: ('ptr', 3), 449: ('ptr', 3)},
+}.get(_MACHINE, {})
+QUIET_STABLE = 0.05      # seconds a submission must look quiet before QuietWatch believes it
+QUIET_AFTER = 0.1        # QuietWatch looks only once a wait took this long: most replies come sooner
+
+
+def _timed(state):
+    """True when the waiting system call `state` (number, first argument, arguments) ends by itself."""
+    how = _HOW_WAITS_END.get(state[0], 'timed')
+    if how is None or how == 'timed':
+        return how == 'timed'
+    kind, index = how
+    args = state[2]
+    if len(args) <= index:
+        return True
+    try:
+        value = int(args[index], 16)
+    except ValueError:
+        return True
+    if kind == 'ptr':
+        return value != 0
+    return (value & 0xFFFFFFFF) != 0xFFFFFFFF and value < (1 << 63)   # -1 (no timeout), as int or long
+
+
+def _switches(pid, tid):
+    """How often a thread has left the CPU so far (it waited again after waking, or was preempted)."""
+    total = 0
+    try:
+        with open('/proc/{}/task/{}/status'.format(pid, tid)) as status:
+            for line in status:
+                if line.startswith(('voluntary_ctxt_switches:', 'nonvoluntary_ctxt_switches:')):
+                    total += int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
+
+
+_GROUPS = {}      # pid -> the cgroup.procs file of the harness's own cgroup it lives in, or ''
+
+
+def _group_procs(pid):
+    """The cgroup.procs of the task group (harness/sandbox.py) holding `pid`, or '' if it has none."""
+    if pid not in _GROUPS:
+        found = ''
+        try:
+            with open('/proc/{}/cgroup'.format(pid)) as source:
+                for line in source:
+                    path = line.rstrip('\n').split(':', 2)[-1]
+                    if 'chatroom-check-' in path:
+                        for root in ('/sys/fs/cgroup', '/sys/fs/cgroup/pids'):
+                            candidate = root + path + '/cgroup.procs'
+                            if os.path.exists(candidate):
+                                found = candidate
+                                break
+        except OSError:
+            pass
+        if len(_GROUPS) > 4096:
+            _GROUPS.clear()
+        _GROUPS[pid] = found
+    return _GROUPS[pid]
+
+
+def _tree(pid):
+    """pid and every descendant: the processes of its task group (one read), else from
+    /proc/PID/task/TID/children; None if that cannot be read."""
+    group = _group_procs(pid)
+    if group:
+        try:
+            with open(group) as procs:
+                members = [int(line) for line in procs if line.strip()]
+            if pid in members:
+                return [pid] + [member for member in members if member != pid]
+        except (OSError, ValueError):
+            pass
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            tasks = os.listdir('/proc/{}/task'.format(current))
+        except OSError:
+            if current == pid:
+                return None
+            continue
+        for task in tasks:
+            try:
+                with open('/proc/{}/task/{}/children'.format(current, task)) as children:
+                    todo.extend(int(child) for child in children.read().split())
+            except FileNotFoundError:
+                if current == pid:
+                    return None          # a kernel without CONFIG_PROC_CHILDREN: children unknown
+            except (OSError, ValueError):
+                pass
+    return found
+
+
+def waiting_threads(pid):
+    """{(pid, tid): True if its wait is timed, False if not} for every thread of the process and its
+    descendants, when all of them wait; False when one runs or is in any other system call (a send, a
+    write to a full pipe); None when this machine cannot tell."""
+    if _WAITING is None:
+        return None
+    pids = _tree(pid)
+    if pids is None:
+        return None
+    threads = {}
+    for current in pids:
+        try:
+            tasks = os.listdir('/proc/{}/task'.format(current))
+        except OSError:
+            continue                      # ended meanwhile
+        for task in tasks:
+            state = _syscall_of(current, task, arguments=True)
+            if state is None:
+                if current == pid and task == str(pid):
+                    return None
+                continue                  # a thread that ended meanwhile
+            if state == 'running' or state[0] not in _WAITING:
+                return False
+            threads[(current, task)] = _timed(state)
+    return threads
+
+
+def any_running(pid):
+    """True when a thread of the process (or of its descendants) is running or ready to run, False when
+    every one is blocked in a system call (waiting, or stuck in a send), None when this machine cannot
+    tell."""
+    if _WAITING is None:
+        return None
+    pids = _tree(pid)
+    if pids is None:
+        return None
+    for current in pids:
+        try:
+            tasks = os.listdir('/proc/{}/task'.format(current))
+        except OSError:
+            continue
+        for task in tasks:
+            if _syscall_of(current, task) == 'running':
+                return True
+    return False
+
+
+class QuietWatch:
+    """Whether a submission has done everything it was going to do with what it was sent: every thread
+    waits, nothing sent to it is left unread where a thread could still read it (`unread()`: True while
+    something is, None if that cannot be told), continuously for `stable` seconds, and every thread that was in a wait that ends by itself (a
+    sleep, a select() with a timeout) has since woken at least once and gone back to waiting. Then it will
+    send nothing more until something new reaches it, so a wait for a message it had to send in reply can
+    end at once. Call `quiet()` between reads (it does not block): True, False, or None when this machine
+    cannot tell (then wait out the deadline, as without it). It looks only `after` seconds after it was
+    made: a reply usually comes sooner, and looking costs a few reads of /proc per thread.
+
+    A change the submission notices only by polling (run_event set, a flag) is covered by the same rule:
+    the polling thread's wait is timed, so it must have woken and looked once."""
+
+    def __init__(self, pid, unread=None, stable=QUIET_STABLE, after=QUIET_AFTER):
+        self.pid = pid
+        self.unread = unread
+        self.stable = stable
+        self.not_before = time.monotonic() + after
+        self.since = None
+        self.threads = None           # at the start of the quiet streak: {(pid, tid): switches if timed}
+
+    def _reset(self):
+        self.since, self.threads = None, None
+
+    def quiet(self):
+        if time.monotonic() < self.not_before:
+            return False
+        threads = waiting_threads(self.pid)
+        # Unread input matters only while a thread may wake by itself and read it (a polling loop): where
+        # every thread waits for something from outside, input already there will never be read.
+        if threads and self.unread is not None and any(threads.values()):
+            pending = self.unread()
+            if pending is None:
+                threads = None
+            elif pending:
+                threads = False
+        if not threads:
+            self._reset()
+            return None if threads is None else False
+        now = time.monotonic()
+        if self.since is None or set(threads) != set(self.threads):
+            self.since = now
+            self.threads = {key: (_switches(*key) if timed else None) for key, timed in threads.items()}
+            return False
+        if now - self.since < self.stable:
+            return False
+        for key, before in list(self.threads.items()):
+            if before is not None:
+                after = _switches(*key)
+                if after is None or after <= before:
+                    return False      # has not woken since: what it does when it wakes is still to come
+                self.threads[key] = None      # it has: no need to look again in this streak
+        return True
 
 
 def blocked_reading_stdin(pid):
@@ -166,6 +386,7 @@ def unread_tcp_bytes(local, remote):
 
 
 _UNKNOWN = object()
+_diag_sockets = threading.local()    # one sock_diag socket per thread, kept (a lookup is one request)
 _NETLINK_SOCK_DIAG, _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST, _NLMSG_ERROR = 4, 20, 1, 2
 _NOCOOKIE = 0xFFFFFFFF
 
@@ -178,10 +399,17 @@ def _diag_unread(local, remote):
                   socket.inet_aton(remote[0]) + bytes(12) + struct.pack('=III', 0, _NOCOOKIE, _NOCOOKIE))
         request = struct.pack('=BBBBI', socket.AF_INET, socket.IPPROTO_TCP, 0, 0, 0xFFFFFFFF) + sockid
         header = struct.pack('=IHHII', 16 + len(request), _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST, 1, 0)
-        with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as diag:
+        diag = getattr(_diag_sockets, 'sock', None)
+        if diag is None:
+            diag = _diag_sockets.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG)
             diag.settimeout(1.0)
+        try:
             diag.send(header + request)
             reply = diag.recv(65536)
+        except OSError:
+            _diag_sockets.sock = None
+            diag.close()
+            raise
         _, kind = struct.unpack_from('=IH', reply, 0)
         if kind == _NLMSG_ERROR:
             error, = struct.unpack_from('=i', reply, 16)
@@ -203,6 +431,22 @@ def _proc_unread(local, remote):
             for line in table:
                 fields = line.split()
                 if len(fields) > 4 and (fields[1], fields[2]) == key:
+                    return int(fields[4].split(':')[1], 16)
+    except (OSError, ValueError, IndexError):
+        return None
+    return 0
+
+
+def unread_udp_bytes(local):
+    """Bytes of datagrams queued at the UDP socket bound to `local` (an IPv4 (host, port)) that its owner
+    has not read: 0 when there is no such socket, None when this machine cannot tell (/proc/net/udp)."""
+    keys = {_hex_address(local), _hex_address(('0.0.0.0', local[1]))}     # bound to all interfaces, too
+    try:
+        with open('/proc/net/udp') as table:
+            next(table, None)
+            for line in table:
+                fields = line.split()
+                if len(fields) > 4 and fields[1] in keys:
                     return int(fields[4].split(':')[1], 16)
     except (OSError, ValueError, IndexError):
         return None

@@ -40,7 +40,7 @@ def _next_tcp(peer, expected, within=WITHIN, name=None):
     before it is other checks' business); ('other', text) as soon as what arrived cannot become it
     (text: of all that arrived, gathered for a moment, the last message that holds `name`); (None, '')
     if nothing came."""
-    deadline = peers.Deadline(within)
+    deadline, watch = peers.Deadline(within), peer._watch()
     while True:
         found = peer._find(expected, True)
         if found:
@@ -54,7 +54,10 @@ def _next_tcp(peer, expected, within=WITHIN, name=None):
                 peer.cursor = found[1]
                 return 'spec', expected
             return 'other', _last_message(peer, name)
-        if deadline.passed() or not peer._pump(deadline.remaining()):
+        if deadline.passed() or not peer._pump(peer._slice(deadline, watch)) or (
+                peer._done(watch) and peer._drain() and not peer._find(expected, True)):
+            if peer._find(expected, True):
+                continue
             return ('other', _last_message(peer, name)) if peer.transcript[peer.cursor:] else (None, '')
 
 
@@ -75,7 +78,7 @@ def _next_udp(peer, expected, within=WITHIN, name=None):
     """The same for datagrams: ('spec', text) once one of `expected` arrived (after anything else);
     ('other', the last datagram that holds `name`, else the first) once something else arrived and
     nothing more came for a moment; (None, '') if nothing came."""
-    deadline = peers.Deadline(within)
+    deadline, watch = peers.Deadline(within), peer._watch()
     while True:
         pending = peer.datagrams[peer.cursor:]
         for index, got in enumerate(pending):
@@ -92,7 +95,9 @@ def _next_udp(peer, expected, within=WITHIN, name=None):
             continue
         if deadline.passed():
             return None, ''
-        peer._pump(deadline.remaining())
+        peer._pump(peer._slice(deadline, watch))
+        if peer._done(watch) and peer._drain() and len(peer.datagrams) == peer.cursor:
+            return None, ''
 
 
 class _ServerProbe:
@@ -135,12 +140,17 @@ class _ServerProbe:
             return learned.dialect
         return self.dialect()
 
+    def quiet_watch(self):
+        return peers.server_watch(self.agent.proc.pid, self.protocol, self.port, self.peers)
+
     def connect(self, name, join_wire=None):
         if self.protocol == 'tcp':
             peer = peers.TcpPeer(self.port, label=name)
+            peer.quiet_watch = self.quiet_watch
             peer.send(name)
         else:
             peer = peers.UdpPeer(self.port, name)
+            peer.quiet_watch = self.quiet_watch
             peer.send_raw(leniency.render(join_wire or self.fields.get('udp_join', leniency.SPEC_UDP_JOIN), name))
         self.peers.append(peer)
         return peer
@@ -277,7 +287,8 @@ class _ServerProbe:
         kind, seen = self.next_message(listener, (spec,), name)
         if kind == 'spec':
             return
-        after = peers.poll(self.count, lambda value: before is None or value != before, WITHIN, 0.02)
+        after = peers.poll(self.count, lambda value: before is None or value != before, WITHIN, 0.02,
+                           settled=self.quiet_watch().quiet)
         removed = before is None or after != before
         chat = self.fields.get('chat', leniency.SPEC_CHAT)
         as_chat = {leniency.render(t, name, 'exit') for t in (chat, leniency.SPEC_CHAT, leniency.SPEC_UDP_WIRE) if t}

@@ -44,9 +44,10 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
-from harness import leniency
+from harness import leniency, platform
 from harness import model as m
-from harness.peers import LOOPBACK, Deadline, TcpPeer, UdpPeer
+from harness import peers as peers_module
+from harness.peers import LOOPBACK, Deadline, TcpPeer, UdpPeer, server_unread, server_watch
 
 DEFAULT_WITHIN = 2.0
 QUIET = 0.05             # seconds every live peer must stay quiet after a step's deliveries arrived
@@ -54,6 +55,7 @@ FINAL_QUIET = 0.2        # the same after the last step, when nothing later coul
 TCP_SEND_GAP = 0.1       # see "Pacing" above
 COUNT_POLL = 0.005       # seconds between reads of get_clients_number() while waiting for it to change
 MORE_FOR_REPORT = 0.05   # after a mismatch, how long to keep reading so the report shows the whole text
+IDLE_WITHIN = 1.0        # how long a watched server may take to be idle again after a step
 
 # Where a greeting ends when other messages follow it in the same recv(): only unmistakable starts, since a
 # greeting ('Welcome alice', 'Welcome!') is free text.
@@ -109,9 +111,9 @@ class ScenarioDriver:
     """Plays actions one at a time against a live server and checks each against the model."""
 
     def __init__(self, protocol, port, get_count=None, within=DEFAULT_WITHIN, quiet=QUIET,
-                 final_quiet=FINAL_QUIET, host=LOOPBACK, notes=None, dialect=None, settle=None):
+                 final_quiet=FINAL_QUIET, host=LOOPBACK, notes=None, dialect=None, server_pid=None):
         self.dialect = dialect or leniency.ServerDialect(protocol)
-        self.settle = settle        # callable: waits until the server is idle; True if it could tell
+        self.server_pid = server_pid    # the process the server runs in, to watch (None: cannot)
         self.model = m.Model(protocol, self.dialect)
         self.protocol = protocol
         self.port = port
@@ -218,7 +220,7 @@ class ScenarioDriver:
         if self._unconfirmed_since is None:
             return
         since, self._unconfirmed_since = self._unconfirmed_since, None
-        if self.settle is not None and self.settle():
+        if self._idle():
             return                    # the server was seen idle: it has handled what was sent
         remaining = TCP_SEND_GAP - (time.monotonic() - since)
         if remaining > 0:
@@ -294,7 +296,7 @@ class ScenarioDriver:
     def _expect_greeting(self, peer_id):
         """The spec's client accepts a reply that contains 'Welcome' (judgement-calls: lenient)."""
         peer = self.peers[peer_id]
-        deadline = Deadline(self.within)
+        deadline, watch, idle = Deadline(self.within), self._watch(), False
         while True:
             if self.protocol == 'tcp':
                 pending = peer.transcript[peer.cursor:]
@@ -322,10 +324,11 @@ class ScenarioDriver:
                     refused = False
             if refused and self._skip_unheard(peer_id):
                 continue
-            if refused or deadline.passed() or self._pump(peer, deadline.remaining()) is False:
-                got, remark = self._unread(peer, more=refused)
+            if refused or idle or deadline.passed() or self._pump(peer, peer._slice(deadline, watch)) is False:
+                got, remark = self._unread(peer, more=refused, idle=idle)
                 raise _Mismatch(quote(m.WELCOME), got, 'the joining client expected {} and received {}{}'.format(
                     quote(m.WELCOME), got, remark))
+            idle = peer._done(watch) and self._drain(peer)
 
     def _greeting_end(self, peer, end):
         later = [b for b in peer.boundaries if b > end]
@@ -342,7 +345,7 @@ class ScenarioDriver:
         peer = self.peers[peer_id]
         label = '' if actor else self.model.label(peer_id)
         who = 'the acting client' if actor else label
-        deadline = Deadline(self.within)
+        deadline, watch, idle = Deadline(self.within), self._watch(), False
         while True:
             if self.protocol == 'tcp':
                 got, wrong = self._match_tcp(peer, texts)
@@ -356,10 +359,11 @@ class ScenarioDriver:
                 return got
             if wrong and self._skip_unheard(peer_id):
                 continue
-            if wrong or deadline.passed() or self._pump(peer, deadline.remaining()) is False:
-                received, remark = self._unread(peer, more=wrong)
+            if wrong or idle or deadline.passed() or self._pump(peer, peer._slice(deadline, watch)) is False:
+                received, remark = self._unread(peer, more=wrong, idle=idle)
                 raise _Mismatch(_alternatives(texts), received, '{} expected {} and received {}{}'.format(
                     who, _alternatives(texts), received, remark), label)
+            idle = peer._done(watch) and self._drain(peer)
 
     @staticmethod
     def _match_tcp(peer, texts):
@@ -387,12 +391,12 @@ class ScenarioDriver:
             return None, True
         return None, False
 
-    def _unread(self, peer, more=False):
+    def _unread(self, peer, more=False, idle=False):
         """(what the peer received and nobody consumed, exactly as a report shows it; a remark for the
         description, e.g. that the server closed the connection)."""
         if more:
             peer.read_for(MORE_FOR_REPORT)
-        nothing = 'nothing within {:.1f}s'.format(self.within)
+        nothing = 'nothing' + (peers_module.IDLE_REMARK if idle else ' within {:.1f}s'.format(self.within))
         if self.protocol == 'tcp':
             pending = peer.transcript[peer.cursor:]
             remark = ' (then the server closed the connection)' if peer.eof else ''
@@ -444,19 +448,42 @@ class ScenarioDriver:
         return len(peer.transcript) if self.protocol == 'tcp' else len(peer.datagrams)
 
     def _drain(self, peer):
-        """Read what already arrived, without waiting for more."""
+        """Read what already arrived, without waiting for more. Returns True."""
         for _ in range(1000):
             before = self._size(peer)
             if self._pump(peer, 0) is False or self._size(peer) == before:
-                return
+                break
+        return True
 
     def _drain_all(self):
         for peer in self.peers.values():
             self._drain(peer)
 
+    def _live_peers(self):
+        return list(self.peers.values())
+
+    def _idle(self):
+        """Wait (bounded) until every thread of the server waits and nothing sent to it is unread; True
+        once it does, False if it cannot be told or it did not within IDLE_WITHIN."""
+        if self.server_pid is None:
+            return False
+        return bool(platform.wait_process_idle(self.server_pid, IDLE_WITHIN,
+                                               unread=server_unread(self.protocol, self.port, self._live_peers)))
+
+    def _watch(self):
+        """A QuietWatch of the server (see harness/platform.py), or None where there is none."""
+        if self.server_pid is None:
+            return None
+        return server_watch(self.server_pid, self.protocol, self.port, self._live_peers)
+
     def _settle(self, seconds):
-        """Read whatever arrives at any live peer during `seconds`, then whatever already arrived."""
+        """Read whatever arrives at any live peer during `seconds`, then whatever already arrived. Where the
+        server can be watched, until it is idle instead: what a wrong server sends in the same step (an
+        echo, a second 'left') goes out before it waits again."""
         if not self.peers:
+            return
+        if self._idle():
+            self._drain_all()
             return
         deadline = Deadline(seconds)
         with selectors.DefaultSelector() as selector:
@@ -479,6 +506,8 @@ class ScenarioDriver:
             return False
         subject = 'get_clients_number()'
         deadline = Deadline(self.within) if wait else None
+        watch = self._watch() if wait else None
+        settled = False
         while True:
             try:
                 got = self.get_count()
@@ -487,10 +516,11 @@ class ScenarioDriver:
                                 'get_clients_number() raised {!r}; expected {}'.format(error, expected), subject)
             if got == expected:
                 return True
-            if deadline is None or deadline.passed():
+            if deadline is None or deadline.passed() or settled:
                 raise _Mismatch(str(expected), repr(got), 'get_clients_number() returned {!r}; expected {}'.format(
                     got, expected), subject)
             time.sleep(COUNT_POLL)       # polling a number: there is no message to wait for
+            settled = watch is not None and bool(watch.quiet())    # done with all it was sent: read once more
 
     def _note(self, text):
         if text not in self.notes:
@@ -498,12 +528,12 @@ class ScenarioDriver:
 
 
 def run_scenario(protocol, port, actions, get_count=None, within=DEFAULT_WITHIN, quiet=QUIET,
-                 final_quiet=FINAL_QUIET, host=LOOPBACK, notes=None, dialect=None, settle=None):
+                 final_quiet=FINAL_QUIET, host=LOOPBACK, notes=None, dialect=None, server_pid=None):
     """Play `actions` against the server on host:port. Returns None when every step matched the model,
     else the first Failure. `notes`, if a list, receives one line per leniency used."""
     with ScenarioDriver(protocol, port, get_count=get_count, within=within, quiet=quiet,
                         final_quiet=final_quiet, host=host, notes=notes, dialect=dialect,
-                        settle=settle) as driver:
+                        server_pid=server_pid) as driver:
         for action in actions:
             failure = driver.step(action)
             if failure is not None:

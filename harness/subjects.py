@@ -79,9 +79,11 @@ class ServerSubject:
             starts = None if strict else self.dialect.message_starts()
             if starts is not None:
                 peer.next_message = starts
+            peer.quiet_watch = self.quiet_watch
             peer.send(name)
         else:
             peer = peers.UdpPeer(self.port, name)
+            peer.quiet_watch = self.quiet_watch
             peer.send_raw(leniency.render(leniency.SPEC_UDP_JOIN, name) if strict else
                           self._lenient().join_datagram(name))
         self.peers.append(peer)
@@ -90,8 +92,13 @@ class ServerSubject:
     def stranger(self, name='stranger'):
         """A UDP client that never joined (it speaks as `name`)."""
         peer = peers.UdpPeer(self.port, name)
+        peer.quiet_watch = self.quiet_watch
         self.peers.append(peer)
         return peer
+
+    def quiet_watch(self):
+        """A harness.platform.QuietWatch of the server: done with all that its clients sent it."""
+        return peers.server_watch(self.agent.proc.pid, self.protocol, self.port, self.peers)
 
     def join(self, name, within=peers.DEFAULT_WITHIN, strict=False):
         """A client that joins as `name` and has been welcomed. `strict`: with the assignment's join and
@@ -196,8 +203,11 @@ class ServerSubject:
         return self.agent.call('server', 'get_clients_number')['value']
 
     def wait_count(self, expected, within=peers.DEFAULT_WITHIN):
-        """Poll get_clients_number() until it returns `expected`; return the last value seen."""
-        return peers.poll(self.count, lambda value: value == expected, within, STATE_POLL)
+        """Poll get_clients_number() until it returns `expected`; return the last value seen. Ends sooner
+        when the server is done with all it was sent (harness.platform.QuietWatch): its count cannot
+        change any more."""
+        return peers.poll(self.count, lambda value: value == expected, within, STATE_POLL,
+                          settled=self.quiet_watch().quiet)
 
     def get(self, name):
         return self.agent.get('server', name)

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Flaky
 
-from harness import leniency, platform
+from harness import leniency
 from harness.catalog import check
 from harness.runner import AgentError
 from harness.schedule import allowed_seconds
@@ -95,12 +95,8 @@ def differential(protocol, pool, config, dialects, disconnects=False):
             except AgentError as error:
                 pytest.fail('could not start {}: {}'.format(subject.cls, error), pytrace=False)
             notes = []
-
-            def settle():
-                return platform.wait_process_idle(agent.proc.pid, 1.0) is not None
-
             assert_scenario(protocol, subject.port, actions, get_count=subject.count, notes=notes, within=WITHIN,
-                            dialect=dialect, settle=settle)
+                            dialect=dialect, server_pid=agent.proc.pid)
             for text in notes:
                 leniency.note(text)
         finally:

@@ -45,6 +45,10 @@ class Client:
             self.read_from += min(seen.index(t) + len(t) for t in texts if t in seen)
         return ok
 
+    def gave_up(self):
+        """run() already ended (its connect_server() failed, say): this client will not join."""
+        return self.agent.poll_reply(self.running)
+
     def printed(self, text):
         return text in self.agent.stdout.text()
 
@@ -105,13 +109,14 @@ def converse(server_path, client_path, protocol, stages, dialect=None):
             # In: the server counts her (or, a server whose count is wrong, the reference client shows
             # the greeting it prints).
             alice_in = poll(lambda: counted(1) or (client_path == REFERENCE and alice.printed('Welcome')),
-                            bool, WITHIN, 0.02)
+                            bool, WITHIN, 0.02, settled=alice.gave_up)
             if not alice_in:
                 return          # nobody in the room: every later stage would only wait out its deadline
             alice.settled()
             bob = Client(client_path, client_cls(protocol), 'bob', port)
             clients.append(bob)
-            poll(lambda: counted(2) or (client_path == REFERENCE and bob.printed('Welcome')), bool, WITHIN, 0.02)
+            poll(lambda: counted(2) or (client_path == REFERENCE and bob.printed('Welcome')), bool, WITHIN, 0.02,
+                 settled=bob.gave_up)
             bob.settled()
             stages['join'] = alice.sees(dialect.joined_text('bob'))
             alice.type('hello bob')

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from harness import peers
+from harness import peers, platform
 from harness.catalog import check
 from harness.peers import PeerError
 from harness.runner import AgentError
@@ -159,48 +159,99 @@ def test_slow_reader(tcp_server, request):
     """One client that never reads does not stall delivery to the others (8 MB of chat)."""
     alice, bob, slow = tcp_server.join_all('alice', 'bob', 'slow')
     slow.sock.setsockopt(peers.socket.SOL_SOCKET, peers.socket.SO_RCVBUF, 4096)
-    message = 'x' * 1000
-    total = 8000              # beyond what the kernel buffers towards a client that never reads (~4 MB)
-    received = {'bytes': 0}
-    progress = threading.Condition()
+    data = ('x' * 1000).encode() * SLOW_READER_MESSAGES
+    progress = {'sent': 0, 'received': 0, 'error': None, 'at': time.monotonic()}
+    changed = threading.Condition()
     done = threading.Event()
 
+    def moved(key, amount):
+        with changed:
+            progress[key] += amount
+            progress['at'] = time.monotonic()
+            changed.notify_all()
+
     def read_all():
-        alice.sock.settimeout(0.5)
+        alice.sock.settimeout(0.2)
         while not done.is_set():
             try:
-                data = alice.sock.recv(1 << 16)
+                got = alice.sock.recv(1 << 16)
             except peers.socket.timeout:
                 continue
             except OSError:
-                data = b''
-            with progress:
-                received['bytes'] += len(data)
-                progress.notify_all()
-            if not data:
                 return
+            if not got:
+                return
+            moved('received', len(got))
 
-    reader = threading.Thread(target=read_all, daemon=True)
-    reader.start()
-    bob.sock.settimeout(5.0)
-    sent = 0
-    try:
-        for sent in range(1, total + 1):
-            bob.sock.sendall(message.encode())
-    except OSError:
-        sent -= 1                # the server stopped reading bob: that is a stall too
-    expected = total * len(message) * 0.9      # the server may merge or split; the bytes must get through
-    with progress:
-        progress.wait_for(lambda: received['bytes'] >= expected or not reader.is_alive(), timeout=10)
+    def send_all():
+        bob.sock.settimeout(0.2)
+        view = memoryview(data)
+        while view and not done.is_set():
+            try:
+                count = bob.sock.send(view[:1 << 16])
+            except peers.socket.timeout:
+                continue
+            except OSError as error:
+                progress['error'] = error       # the server stopped reading bob: a stall too
+                return
+            view = view[count:]
+            moved('sent', count)
+
+    threads = [threading.Thread(target=read_all, daemon=True), threading.Thread(target=send_all, daemon=True)]
+    for thread in threads:
+        thread.start()
+    expected = len(data) * 0.9        # the server may merge or split; the bytes must get through
+    outcome = stalled_or_through(tcp_server.agent, alice, progress, changed, lambda: progress['received'] >= expected
+                                 or progress['error'] is not None or not threads[0].is_alive())
     done.set()
-    got = received['bytes']
-    if sent < total or got < expected:
+    if outcome != 'through' or progress['received'] < expected:
         outcome = 'crashed' if not tcp_server.agent.alive else 'stalled'
         request.node.user_properties.append(('details', {'outcome': outcome}))
         pytest.fail('while one client never read, bob could send {:.1f} of {:.1f} MB and alice received '
-                    '{:.1f} MB: the server {}'.format(sent * len(message) / 1e6, total * len(message) / 1e6,
-                                                      got / 1e6, outcome), pytrace=False)
+                    '{:.1f} MB: the server {}'.format(progress['sent'] / 1e6, len(data) / 1e6,
+                                                      progress['received'] / 1e6, outcome), pytrace=False)
     request.node.user_properties.append(('details', {'outcome': 'kept working'}))
+
+
+SLOW_READER_MESSAGES = 8000     # x 1000 bytes: beyond what the kernel buffers towards a non-reader (~4 MB)
+STALL_QUIET = 0.5               # no bytes moving this long while no thread of the server could run: stalled
+STALL_UNOBSERVED = 3.0          # the same where the machine cannot show the server's threads
+SLOW_READER_BOUND = 30.0        # a server that keeps running but moves nothing is given this long in all
+
+
+def stalled_or_through(agent, reader, progress, changed, finished):
+    """Wait until finished() ('through'), or until nothing moved for a while and the server could not
+    have moved it: every thread of it blocked (in a send to the client that never reads, say) the whole
+    time, while `reader` kept up with what reached it ('stalled'; a reader of ours that fell behind on a
+    busy machine is not the server's stall). Where that cannot be seen: nothing moved for
+    STALL_UNOBSERVED seconds."""
+    end = time.monotonic() + SLOW_READER_BOUND
+    blocked_since = None
+    while time.monotonic() < end:
+        with changed:
+            if finished():
+                return 'through'
+            changed.wait(0.02)
+            if finished():
+                return 'through'
+            still_for = time.monotonic() - progress['at']
+        running = platform.any_running(agent.proc.pid)
+        if running is None:
+            if still_for >= STALL_UNOBSERVED:
+                return 'stalled'
+            continue
+        try:
+            behind = platform.unread_tcp_bytes(reader.sock.getsockname(), reader.sock.getpeername())
+        except OSError:
+            behind = 0
+        now = time.monotonic()
+        if running or behind:
+            blocked_since = None
+        elif blocked_since is None:
+            blocked_since = now
+        if blocked_since is not None and still_for >= STALL_QUIET and now - blocked_since >= STALL_QUIET:
+            return 'stalled'
+    return 'stalled'
 
 
 @check('robust.churn', weight=0, spec='3 ServerTCP.accept_client, close_client', tags=TCP, depends=TCP_READY,
