@@ -150,6 +150,8 @@ class Agent:
         self.objects = {}
         self.fresh_sockets = []
         self.main_tasks = queue.Queue()
+        self.channel_thread = None
+        self.channel_ready = threading.Event()
 
     # -- channel -----------------------------------------------------------------------------------
 
@@ -163,6 +165,8 @@ class Agent:
                 os._exit(3)
 
     def serve_channel(self):
+        self.channel_thread = threading.get_native_id()
+        self.channel_ready.set()
         for line in self.reader:
             try:
                 request = json.loads(line)
@@ -217,8 +221,10 @@ class Agent:
             spec.loader.exec_module(module)
         self.module = module
         new_threads = [t.name for t in threading.enumerate() if t not in before_threads and t.is_alive()]
+        self.channel_ready.wait(5)
+        # The agent's own lasting thread, which the harness's requests wake: not the submission's doing.
         return {'new_threads': new_threads, 'new_sockets': len(open_sockets() - before_fds),
-                'python': sys.version.split()[0]}
+                'python': sys.version.split()[0], 'agent_threads': [self.channel_thread]}
 
     def op_inspect(self, request):
         import inspect          # only here: it is the slowest import of the agent's start

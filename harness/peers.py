@@ -9,6 +9,7 @@ looks for expected texts in it with a deadline. Every wait has a deadline; nothi
 """
 
 import codecs
+import random
 import re
 import socket
 import time
@@ -18,7 +19,9 @@ from . import platform
 LOOPBACK = '127.0.0.1'
 DEFAULT_WITHIN = 2.0
 QUIET_WINDOW = 0.15      # after a positive delivery elsewhere proved the message went out
-WATCH_SLICE = 0.02       # how often a wait looks whether the server is done (see `Watched`)
+WATCH_SLICE = (0.01, 0.03)   # how often a wait looks whether the server is done (see `Watched`): at random,
+                             # so that it never keeps step with a polling loop in the server
+_random = random.Random()    # its own: hypothesis, in whose tests peers run, owns the global one
 IDLE_REMARK = ', and the server had handled all it was sent: it was not going to send more'
 UNOBSERVABLE_GAP = 0.1   # between two sends of one peer, where the machine cannot tell they were read
 
@@ -89,18 +92,18 @@ class Watched:
 
     @staticmethod
     def _slice(deadline, watch):
-        return min(deadline.remaining(), WATCH_SLICE) if watch is not None else deadline.remaining()
+        return min(deadline.remaining(), _random.uniform(*WATCH_SLICE)) if watch is not None else deadline.remaining()
 
     @staticmethod
     def _done(watch):
         return watch is not None and bool(watch.quiet())
 
 
-def server_watch(pid, protocol, port, clients):
-    """A QuietWatch (harness/platform.py) of the server in process `pid` listening on loopback `port`:
-    quiet once it is done with all that `clients` (its peers: a list that may grow, or a callable that
-    returns them) sent it."""
-    return platform.QuietWatch(pid, unread=server_unread(protocol, port, clients))
+def server_watch(agent, protocol, port, clients):
+    """A QuietWatch (harness/platform.py) of the server in `agent` (harness.runner.Agent) listening on
+    loopback `port`: quiet once it is done with all that `clients` (its peers: a list that may grow, or a
+    callable that returns them) sent it."""
+    return agent.quiet_watch(unread=server_unread(protocol, port, clients))
 
 
 def server_unread(protocol, port, clients):

@@ -12,6 +12,7 @@ Linux reads /proc; elsewhere the functions answer None (or, for CPU time, ask ps
 import errno
 import os
 import platform as _stdlib_platform
+import random
 import socket
 import struct
 import threading
@@ -143,8 +144,10 @@ _HOW_WAITS_END = {
                 115: 'timed', 133: None, 137: ('ptr', 2), 202: None, 207: None, 212: None, 242: None,
                 243: ('ptr', 4), 260: None, 441: ('ptr', 3), 449: ('ptr', 3)},
 }.get(_MACHINE, {})
-QUIET_STABLE = 0.05      # seconds a submission must look quiet before QuietWatch believes it
+QUIET_STABLE = 0.05      # seconds, at least, of the streak of looks QuietWatch believes
 QUIET_AFTER = 0.1        # QuietWatch looks only once a wait took this long: most replies come sooner
+QUIET_LOOKS = (0.005, 0.025)   # seconds between two of its looks, drawn at random
+_random = random.Random()     # its own: hypothesis, in whose tests the watch runs, owns the global one
 
 
 def _timed(state):
@@ -165,17 +168,16 @@ def _timed(state):
     return (value & 0xFFFFFFFF) != 0xFFFFFFFF and value < (1 << 63)   # -1 (no timeout), as int or long
 
 
-def _switches(pid, tid):
-    """How often a thread has left the CPU so far (it waited again after waking, or was preempted)."""
-    total = 0
+def _blocks(pid, tid):
+    """How often a thread has blocked so far (voluntary context switches: each time it waited again)."""
     try:
         with open('/proc/{}/task/{}/status'.format(pid, tid)) as status:
             for line in status:
-                if line.startswith(('voluntary_ctxt_switches:', 'nonvoluntary_ctxt_switches:')):
-                    total += int(line.split()[1])
+                if line.startswith('voluntary_ctxt_switches:'):
+                    return int(line.split()[1])
     except (OSError, ValueError, IndexError):
         return None
-    return total
+    return None
 
 
 _GROUPS = {}      # pid -> the cgroup.procs file of the harness's own cgroup it lives in, or ''
@@ -241,6 +243,18 @@ def waiting_threads(pid):
     """{(pid, tid): True if its wait is timed, False if not} for every thread of the process and its
     descendants, when all of them wait; False when one runs or is in any other system call (a send, a
     write to a full pipe); None when this machine cannot tell."""
+    threads = thread_states(pid)
+    if threads is None:
+        return None
+    if any(state is None for state, _ in threads.values()):
+        return False
+    return {key: state[1] for key, (state, _) in threads.items()}
+
+
+def thread_states(pid, blocks=False):
+    """{(pid, tid): ((syscall number, timed) or None if it runs or is in a system call that is not a
+    wait, how often it has blocked or None)} for every thread of the process and its descendants; with
+    `blocks` false the counts are not read (None). None when this machine cannot tell."""
     if _WAITING is None:
         return None
     pids = _tree(pid)
@@ -258,9 +272,9 @@ def waiting_threads(pid):
                 if current == pid and task == str(pid):
                     return None
                 continue                  # a thread that ended meanwhile
-            if state == 'running' or state[0] not in _WAITING:
-                return False
-            threads[(current, task)] = _timed(state)
+            waiting = state != 'running' and state[0] in _WAITING
+            threads[(current, task)] = ((state[0], _timed(state)) if waiting else None,
+                                        _blocks(current, task) if blocks else None)
     return threads
 
 
@@ -285,58 +299,87 @@ def any_running(pid):
 
 
 class QuietWatch:
-    """Whether a submission has done everything it was going to do with what it was sent: every thread
-    waits, nothing sent to it is left unread where a thread could still read it (`unread()`: True while
-    something is, None if that cannot be told), continuously for `stable` seconds, and every thread that was in a wait that ends by itself (a
-    sleep, a select() with a timeout) has since woken at least once and gone back to waiting. Then it will
-    send nothing more until something new reaches it, so a wait for a message it had to send in reply can
-    end at once. Call `quiet()` between reads (it does not block): True, False, or None when this machine
-    cannot tell (then wait out the deadline, as without it). It looks only `after` seconds after it was
-    made: a reply usually comes sooner, and looking costs a few reads of /proc per thread.
+    """Whether a submission has done all it was going to do with what it was sent, so that a wait for its
+    reply can end at once. A streak of looks, `stable` seconds long at least, that begins with every
+    thread waiting and nothing sent to it unread, during which
+    - no thread that waits for something from outside (input, a connection, a lock: an untimed wait)
+      moves: same system call, no new block; no thread starts or ends; nothing is left unread where a
+      polling thread could read it (`unread()`: True while something is, None if it cannot be told);
+    - every thread in a wait that ends by itself (a sleep, a select() with a timeout: a polling loop, or
+      a loop that looks at run_event now and then) has woken and waited again twice, so that what it does
+      when it wakes, for what it found or for what another such thread handed it, is done;
+    and at whose end every thread waits. Then it sends nothing more until something new reaches it.
 
-    A change the submission notices only by polling (run_event set, a flag) is covered by the same rule:
-    the polling thread's wait is timed, so it must have woken and looked once."""
+    Call `quiet()` between reads, as often as you like: it looks at random moments some milliseconds
+    apart, only once `after` seconds passed (most replies come sooner, and a look costs two reads of
+    /proc per thread). `ignore`: (pid, tid) of threads that are not the submission's (the agent's channel
+    reader, which the harness's own requests wake). True, False, or None when this machine cannot tell
+    (then wait out the deadline, as without it). A thread of a polling loop is seen running now and then
+    (its wake-ups): that is its own business and does not break the streak; any other movement does."""
 
-    def __init__(self, pid, unread=None, stable=QUIET_STABLE, after=QUIET_AFTER):
+    def __init__(self, pid, unread=None, stable=QUIET_STABLE, after=QUIET_AFTER, ignore=()):
         self.pid = pid
         self.unread = unread
+        self.ignore = set(ignore)
         self.stable = stable
         self.not_before = time.monotonic() + after
-        self.since = None
-        self.threads = None           # at the start of the quiet streak: {(pid, tid): switches if timed}
+        self.last = False
+        self._reset()
 
     def _reset(self):
-        self.since, self.threads = None, None
+        self.since, self.start = None, None
 
     def quiet(self):
-        if time.monotonic() < self.not_before:
-            return False
-        threads = waiting_threads(self.pid)
-        # Unread input matters only while a thread may wake by itself and read it (a polling loop): where
-        # every thread waits for something from outside, input already there will never be read.
-        if threads and self.unread is not None and any(threads.values()):
-            pending = self.unread()
-            if pending is None:
-                threads = None
-            elif pending:
-                threads = False
-        if not threads:
-            self._reset()
-            return None if threads is None else False
         now = time.monotonic()
-        if self.since is None or set(threads) != set(self.threads):
-            self.since = now
-            self.threads = {key: (_switches(*key) if timed else None) for key, timed in threads.items()}
+        if now < self.not_before:
+            return self.last
+        # At random moments: looks that kept step with a polling loop would always find it awake.
+        self.not_before = now + _random.uniform(*QUIET_LOOKS)
+        self.last = self._look(now)
+        return self.last
+
+    def _pending(self, threads):
+        """Input left unread while a polling thread could read it (None: cannot tell). Where every thread
+        waits for something from outside, input already there will never be read."""
+        if self.unread is None or not any(state and state[1] for state, _ in threads.values()):
             return False
-        if now - self.since < self.stable:
+        return self.unread()
+
+    def _look(self, now):
+        threads = thread_states(self.pid, blocks=True)
+        if threads is None:
+            self._reset()
+            return None
+        for key in self.ignore:
+            threads.pop(key, None)
+        pending = self._pending(threads)
+        if pending is None:
+            self._reset()
+            return None
+        all_waiting = all(state is not None for state, _ in threads.values())
+        if self.start is None or set(threads) != set(self.start) or pending:
+            self._begin(now, threads, all_waiting and not pending)
             return False
-        for key, before in list(self.threads.items()):
-            if before is not None:
-                after = _switches(*key)
-                if after is None or after <= before:
-                    return False      # has not woken since: what it does when it wakes is still to come
-                self.threads[key] = None      # it has: no need to look again in this streak
+        for key, (state, blocks) in threads.items():
+            first_state, first_blocks = self.start[key]
+            if first_state[1]:
+                continue                               # a polling thread: its wake-ups are its own
+            if state != first_state or blocks != first_blocks:
+                self._begin(now, threads, all_waiting)  # something from outside woke it
+                return False
+        if not all_waiting or now - self.since < self.stable:
+            return False
+        for key, (state, blocks) in threads.items():
+            first_state, first_blocks = self.start[key]
+            if first_state[1] and (blocks is None or first_blocks is None or blocks - first_blocks < 2):
+                return False                           # has not woken and waited again twice since
         return True
+
+    def _begin(self, now, threads, all_waiting):
+        if all_waiting:
+            self.since, self.start = now, threads
+        else:
+            self._reset()
 
 
 def blocked_reading_stdin(pid):

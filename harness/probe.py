@@ -141,7 +141,7 @@ class _ServerProbe:
         return self.dialect()
 
     def quiet_watch(self):
-        return peers.server_watch(self.agent.proc.pid, self.protocol, self.port, self.peers)
+        return peers.server_watch(self.agent, self.protocol, self.port, self.peers)
 
     def connect(self, name, join_wire=None):
         if self.protocol == 'tcp':

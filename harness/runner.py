@@ -202,6 +202,7 @@ class Agent:
         self._lock = threading.Condition()
         self._gone = False
         self._killed = False
+        self.own_threads = set()   # (pid, tid) of the agent's own threads that the harness's requests wake
 
     # -- life cycle --------------------------------------------------------------------------------
 
@@ -371,7 +372,9 @@ class Agent:
 
     def import_submission(self, timeout=IMPORT_TIMEOUT):
         try:
-            return self.request('import', timeout)
+            value = self.request('import', timeout)
+            self.own_threads = {(self.proc.pid, str(tid)) for tid in value.get('agent_threads') or [] if tid}
+            return value
         except AgentTimeout as error:
             where = ' at ' + error.where[-1] if error.where else ''
             raise SubmissionProblem('import_hangs', 'importing chatroom.py did not finish within {:.0f}s{} '
@@ -416,6 +419,10 @@ class Agent:
     def start_run(self, obj):
         """Start obj.run() in the agent's main thread; returns a request id to `wait` on."""
         return self.send('run', obj=obj)
+
+    def quiet_watch(self, unread=None):
+        """A platform.QuietWatch of this agent's submission (the agent's own channel thread left out)."""
+        return platform.QuietWatch(self.proc.pid, unread=unread, ignore=self.own_threads)
 
     def cpu_seconds(self):
         """CPU time the agent (all its threads) has used so far; None where it cannot be measured."""

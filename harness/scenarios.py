@@ -111,9 +111,9 @@ class ScenarioDriver:
     """Plays actions one at a time against a live server and checks each against the model."""
 
     def __init__(self, protocol, port, get_count=None, within=DEFAULT_WITHIN, quiet=QUIET,
-                 final_quiet=FINAL_QUIET, host=LOOPBACK, notes=None, dialect=None, server_pid=None):
+                 final_quiet=FINAL_QUIET, host=LOOPBACK, notes=None, dialect=None, server_agent=None):
         self.dialect = dialect or leniency.ServerDialect(protocol)
-        self.server_pid = server_pid    # the process the server runs in, to watch (None: cannot)
+        self.server_agent = server_agent   # the harness.runner.Agent the server runs in, to watch (or None)
         self.model = m.Model(protocol, self.dialect)
         self.protocol = protocol
         self.port = port
@@ -465,16 +465,16 @@ class ScenarioDriver:
     def _idle(self):
         """Wait (bounded) until every thread of the server waits and nothing sent to it is unread; True
         once it does, False if it cannot be told or it did not within IDLE_WITHIN."""
-        if self.server_pid is None:
+        if self.server_agent is None:
             return False
-        return bool(platform.wait_process_idle(self.server_pid, IDLE_WITHIN,
+        return bool(platform.wait_process_idle(self.server_agent.proc.pid, IDLE_WITHIN,
                                                unread=server_unread(self.protocol, self.port, self._live_peers)))
 
     def _watch(self):
         """A QuietWatch of the server (see harness/platform.py), or None where there is none."""
-        if self.server_pid is None:
+        if self.server_agent is None:
             return None
-        return server_watch(self.server_pid, self.protocol, self.port, self._live_peers)
+        return server_watch(self.server_agent, self.protocol, self.port, self._live_peers)
 
     def _settle(self, seconds):
         """Read whatever arrives at any live peer during `seconds`, then whatever already arrived. Where the
@@ -528,12 +528,12 @@ class ScenarioDriver:
 
 
 def run_scenario(protocol, port, actions, get_count=None, within=DEFAULT_WITHIN, quiet=QUIET,
-                 final_quiet=FINAL_QUIET, host=LOOPBACK, notes=None, dialect=None, server_pid=None):
+                 final_quiet=FINAL_QUIET, host=LOOPBACK, notes=None, dialect=None, server_agent=None):
     """Play `actions` against the server on host:port. Returns None when every step matched the model,
     else the first Failure. `notes`, if a list, receives one line per leniency used."""
     with ScenarioDriver(protocol, port, get_count=get_count, within=within, quiet=quiet,
                         final_quiet=final_quiet, host=host, notes=notes, dialect=dialect,
-                        server_pid=server_pid) as driver:
+                        server_agent=server_agent) as driver:
         for action in actions:
             failure = driver.step(action)
             if failure is not None:

@@ -98,7 +98,7 @@ class ServerSubject:
 
     def quiet_watch(self):
         """A harness.platform.QuietWatch of the server: done with all that its clients sent it."""
-        return peers.server_watch(self.agent.proc.pid, self.protocol, self.port, self.peers)
+        return peers.server_watch(self.agent, self.protocol, self.port, self.peers)
 
     def join(self, name, within=peers.DEFAULT_WITHIN, strict=False):
         """A client that joins as `name` and has been welcomed. `strict`: with the assignment's join and

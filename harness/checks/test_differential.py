@@ -96,7 +96,7 @@ def differential(protocol, pool, config, dialects, disconnects=False):
                 pytest.fail('could not start {}: {}'.format(subject.cls, error), pytrace=False)
             notes = []
             assert_scenario(protocol, subject.port, actions, get_count=subject.count, notes=notes, within=WITHIN,
-                            dialect=dialect, server_pid=agent.proc.pid)
+                            dialect=dialect, server_agent=agent)
             for text in notes:
                 leniency.note(text)
         finally:

@@ -92,6 +92,10 @@ FREEDOMS = OrderedDict([
     ('chatty', ('quiet', 'logs')),
     # ClientUDP.connect_server "waits for a response": forever, or with a timeout (then back to blocking).
     ('udp_connect_timeout', ('none', 'five_seconds')),
+    # "This broadcast message is then sent to all connected clients": when is not said. At once, or by a
+    # sender thread that empties an outbox every 0.2 s (time.sleep in a loop); replies to the joiner and
+    # 'server-shutdown' go out directly. A wait that ends once the server is idle must not cut this short.
+    ('broadcast_delivery', ('direct', 'polling_sender')),
 ])
 
 BASELINE = OrderedDict((name, options[0]) for name, options in FREEDOMS.items())
@@ -284,7 +288,7 @@ def _header(c, body):
     helper functions."""
     functions = _functions(c)
     used = body + '\n'.join(functions)
-    imports = ['import {}'.format(module) for module in ('os', 'queue', 'select', 'socket', 'sys', 'threading')
+    imports = ['import {}'.format(module) for module in ('os', 'queue', 'select', 'socket', 'sys', 'threading', 'time')
                if module + '.' in used]
     described = ', '.join('{}={}'.format(name, c[name]) for name in FREEDOMS)
     doc = '"""Assignment 02: TCP & UDP chatroom.\n\n{}\n"""'.format(
@@ -388,6 +392,12 @@ def _server_tcp(c):
         init += '\n' + _code('self.lock = threading.Lock()', 8)
     if threaded and c['handler_start'] == 'run':
         init += '\n' + _code('self.newest_client = None   # set by accept_client() for run()', 8)
+    polling = c['broadcast_delivery'] == 'polling_sender'
+    if polling:
+        init += '\n' + _code('''
+            self.outbox = []   # (client socket, text) waiting for the sender thread
+            self.outbox_lock = threading.Lock()
+        ''', 8)
 
     start_thread = _code('''
         threading.Thread(target=self.handle_client, args=(client_socket,){}).start()
@@ -443,13 +453,16 @@ def _server_tcp(c):
         ''', 8)
     else:
         targets = _code('targets = list(self.clients)', 8)
+    deliver = 'self.queue_for(client_socket, text)' if polling else 'self.send_to(client_socket, text)'
     send_to_all = _join(_code('''
         def send_to_all(self, text, skip=None):
     ''', 4), targets, _code('''
             for client_socket in targets:
                 if client_socket is not skip:
-                    self.send_to(client_socket, text)
-    ''', 8))
+                    {deliver}
+    '''.format(deliver=deliver), 8))
+    if polling:
+        send_to_all = _join(send_to_all, _polling_sender('client_socket', 'not self.run_event.is_set()'))
 
     if c['broadcast_signature'] == 'extra_default_param':
         broadcast_head = _code('''
@@ -476,10 +489,10 @@ def _server_tcp(c):
         def shutdown(self):
             {log}self.run_event.set()
             self.handle_event.set()
-            for client_socket in list(self.clients):
+            {flush}for client_socket in list(self.clients):
                 self.send_to(client_socket, 'server-shutdown')
                 {close}
-    '''.format(close=_close(c, 'client_socket'),
+    '''.format(close=_close(c, 'client_socket'), flush='self.flush()\n            ' if polling else '',
                log="print('[server] shutting down')\n            " if logs else ''), 4)]
     if c['clients_at_shutdown'] == 'emptied':
         shutdown_lines.append(_locked(c, ['self.clients.clear()'], 8))
@@ -598,6 +611,8 @@ def _server_tcp(c):
         loop = loop.replace('ACCEPT', 'self.accept_client()')
     starter = '' if threaded or combined else _code(
         'threading.Thread(target=self.serve_clients{}).start()'.format(_daemon(c)), 8)
+    if polling:
+        starter = _join(starter, _code('threading.Thread(target=self.sender{}).start()'.format(_daemon(c)), 8))
     run = _join(_code('def run(self):', 4), starter, _code('try:', 8), loop, _code('''
             except KeyboardInterrupt:
                 pass
@@ -869,6 +884,13 @@ def _server_udp(c):
         self.clients = {}    # client address -> name
         self.messages = []   # (client address, message)
     ''', 8)
+    polling = c['broadcast_delivery'] == 'polling_sender'
+    if polling:
+        init += '\n' + _code('''
+            self.outbox = []   # (client address, text) waiting for the sender thread
+            self.outbox_lock = threading.Lock()
+            self.sending = True
+        ''', 8)
     send_to = _join(_code('def send_to(self, client_addr, text):', 4),
                     _guarded(c, 'self.server_socket.sendto(text.encode(), client_addr)', 8))
     accept = _code('''
@@ -904,8 +926,10 @@ def _server_udp(c):
             sender_addr, text = self.messages[-1]
             for client_addr in list(self.clients):
                 if client_addr != sender_addr:
-                    self.send_to(client_addr, text)
-    ''', 4)
+                    {deliver}
+    '''.format(deliver='self.queue_for(client_addr, text)' if polling else 'self.send_to(client_addr, text)'), 4)
+    if polling:
+        broadcast = _join(broadcast, _polling_sender('client_addr', 'self.sending'))
     if c['udp_shutdown'] == 'close_client_each':
         each = _code('''
             for client_addr in list(self.clients):
@@ -918,7 +942,8 @@ def _server_udp(c):
                 self.send_to(client_addr, 'server-shutdown')
         ''', 8)
     shutdown = _join(_code('def shutdown(self):', 4),
-                     _code("print('[server] shutting down')", 8) if logs else '', each,
+                     _code("print('[server] shutting down')", 8) if logs else '',
+                     _code('self.sending = False\nself.flush()', 8) if polling else '', each,
                      _code('self.clients.clear()', 8) if c['clients_at_shutdown'] == 'emptied' else '',
                      _code('self.server_socket.close()', 8))
     count = _code('''
@@ -943,11 +968,11 @@ def _server_udp(c):
         record = "self.messages.append((client_addr, '{}: {}'.format(self.clients[client_addr], text)))"
     else:
         record = 'self.messages.append((client_addr, message))'
-    run = _join(_code('''
-        def run(self):
-            try:
-                while True:
-    ''', 4), wait, receive, _code('''
+    sender = _code('threading.Thread(target=self.sender{}).start()'.format(_daemon(c)), 8) if polling else ''
+    run = _join(_code('def run(self):', 4), sender, _code('''
+        try:
+            while True:
+    ''', 8), wait, receive, _code('''
                 message = data.decode()
                 name, colon, text = message.partition(':')
                 if not colon:
@@ -970,6 +995,27 @@ def _server_udp(c):
     ''', 8))
     methods = [init, accept, close_client, broadcast, shutdown, count, run, send_to]
     return 'class ServerUDP:\n\n' + '\n\n'.join(methods)
+
+
+def _polling_sender(target, running):
+    """queue_for(), flush() and the sender thread of a server whose broadcasts a polling thread sends."""
+    return _code('''
+        def queue_for(self, {target}, text):
+            with self.outbox_lock:
+                self.outbox.append(({target}, text))
+
+        def flush(self):
+            with self.outbox_lock:
+                waiting, self.outbox = self.outbox, []
+            for {target}, text in waiting:
+                self.send_to({target}, text)
+
+        def sender(self):
+            # every 0.2 s, whatever was queued goes out
+            while {running}:
+                time.sleep(0.2)
+                self.flush()
+    '''.format(target=target, running=running), 4)
 
 
 def source(choices):

@@ -1,0 +1,143 @@
+"""harness.platform.QuietWatch: "the submission is done with all it was sent", the state that lets a wait
+for a reply end before its deadline. It must never say so while the process could still act by itself:
+a thread that runs, a polling loop that has not woken since, a child process at work, input left unread
+where a polling thread would read it. Each case is a small process of its own; every wait has a deadline.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from harness import platform
+from harness.peers import Deadline
+
+pytestmark = pytest.mark.skipif(platform.any_running(os.getpid()) is None,
+                                reason='this machine cannot show what a process waits in')
+
+BLOCKED_IN_RECV = '''
+    import socket, sys, threading
+    a, b = socket.socketpair()
+    threading.Thread(target=a.recv, args=(10,), daemon=True).start()
+    print('ready', flush=True)
+    b.recv(10)                           # the main thread waits too, untimed
+'''
+POLLING_LOOP = '''
+    import sys, time
+    print('ready', flush=True)
+    while True:
+        time.sleep(PERIOD)               # a polling loop: its work comes after each sleep
+'''
+BUSY = '''
+    import threading
+    print('ready', flush=True)
+    while True:
+        pass
+'''
+BUSY_CHILD = '''
+    import os, socket, sys
+    a, b = socket.socketpair()
+    if os.fork() == 0:
+        while True:
+            pass
+    print('ready', flush=True)
+    a.recv(10)
+'''
+UNREAD_UDP = '''
+    import socket, sys, threading, time
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(('127.0.0.1', 0))
+    print(sock.getsockname()[1], flush=True)
+    if POLLS:
+        while True:
+            time.sleep(0.05)             # polls, but never reads the socket: datagrams stay unread
+    else:
+        threading.Event().wait()         # nothing will ever read it
+'''
+
+
+def started(code, **values):
+    for name, value in values.items():
+        code = code.replace(name, repr(value))
+    process = subprocess.Popen([sys.executable, '-c', textwrap.dedent(code)], stdout=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    line = process.stdout.readline().strip()
+    return process, line
+
+
+def seconds_until_quiet(watch, within):
+    """How long until watch.quiet() said True (sampled every 10 ms), or None within `within` seconds."""
+    start, deadline = time.monotonic(), Deadline(within)
+    while not deadline.passed():
+        if watch.quiet():
+            return time.monotonic() - start
+        time.sleep(0.01)
+    return None
+
+
+@pytest.fixture
+def processes():
+    running = []
+    yield running
+    for process in running:
+        os.killpg(process.pid, signal.SIGKILL)     # the process and any child it forked
+        process.wait()
+
+
+def test_threads_blocked_in_untimed_waits_are_quiet_at_once(processes):
+    process, _ = started(BLOCKED_IN_RECV)
+    processes.append(process)
+    took = seconds_until_quiet(platform.QuietWatch(process.pid), 5.0)
+    assert took is not None and took < 2.0, took
+
+
+def test_a_polling_loop_is_quiet_once_it_woke_twice(processes):
+    period = 0.6
+    process, _ = started(POLLING_LOOP, PERIOD=period)
+    processes.append(process)
+    took = seconds_until_quiet(platform.QuietWatch(process.pid, after=0.0), 10 * period)
+    assert took is not None, 'a sleeping loop that wakes every {}s was never quiet'.format(period)
+    assert 2 * period - 0.1 <= took <= 2 * period + 1.0, took
+
+
+def test_a_polling_loop_is_not_quiet_before_it_woke(processes):
+    process, _ = started(POLLING_LOOP, PERIOD=30.0)
+    processes.append(process)
+    assert seconds_until_quiet(platform.QuietWatch(process.pid, after=0.0), 1.0) is None
+
+
+def test_a_running_thread_is_never_quiet(processes):
+    process, _ = started(BUSY)
+    processes.append(process)
+    assert seconds_until_quiet(platform.QuietWatch(process.pid, after=0.0), 1.0) is None
+
+
+def test_a_busy_child_process_is_seen(processes):
+    process, _ = started(BUSY_CHILD)
+    processes.append(process)
+    assert seconds_until_quiet(platform.QuietWatch(process.pid, after=0.0), 1.0) is None
+    tree = platform._tree(process.pid)
+    assert tree is not None and len(tree) == 2, tree
+
+
+@pytest.mark.parametrize('polls', [True, False])
+def test_unread_input_keeps_a_polling_process_busy_but_not_one_that_waits_for_other_things(processes, polls):
+    process, port = started(UNREAD_UDP, POLLS=polls)
+    processes.append(process)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.sendto(b'unread', ('127.0.0.1', int(port)))
+        deadline = Deadline(2.0)
+        while platform.unread_udp_bytes(('127.0.0.1', int(port))) == 0 and not deadline.passed():
+            time.sleep(0.005)
+        assert platform.unread_udp_bytes(('127.0.0.1', int(port)))
+        unread = lambda: platform.unread_udp_bytes(('127.0.0.1', int(port))) > 0  # noqa: E731
+        took = seconds_until_quiet(platform.QuietWatch(process.pid, unread=unread, after=0.0), 1.0)
+    if polls:
+        assert took is None, 'quiet while a polling thread could still read the datagram'
+    else:
+        assert took is not None, 'not quiet, though nothing will ever read the datagram'
