@@ -28,10 +28,10 @@ class AgentTimeout(AgentError):
 
 
 class AgentGone(AgentError):
-    def __init__(self, returncode, stderr_tail=''):
+    def __init__(self, returncode, stderr_tail='', why=None):
         self.returncode = returncode
         self.stderr_tail = stderr_tail
-        how = describe_exit(returncode)
+        how = why or describe_exit(returncode)
         super().__init__('the submission\'s process ended ({})'.format(how))
 
 

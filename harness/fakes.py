@@ -16,7 +16,8 @@ consumed the first (see ../shared/spec/judgement-calls.md). `send` does not enfo
 
 import socket
 
-from .peers import Deadline
+from . import platform
+from .peers import Deadline, Watched
 
 LOOPBACK = '127.0.0.1'
 DEFAULT_WITHIN = 2.0
@@ -31,10 +32,16 @@ def show(data, limit=200):
     return text if len(text) <= limit else text[:limit] + '...'
 
 
-class FakeTcpServer:
-    """A fake ServerTCP for one client: `wait_for_connection`, then `expect_text` / `send`."""
+IDLE_REMARK = ' (and the client had handled all it was sent: it was not going to send more)'
+
+
+class FakeTcpServer(Watched):
+    """A fake ServerTCP for one client: `wait_for_connection`, then `expect_text` / `send`. With a
+    `quiet_watch` (harness.peers.Watched; set by harness.subjects.ClientSubject), a wait for what the client
+    sends ends as soon as the client is done with all it was given."""
 
     protocol = 'tcp'
+    idle_remark = IDLE_REMARK
 
     def __init__(self, host=LOOPBACK):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -50,12 +57,18 @@ class FakeTcpServer:
         """Accept the client's connection; FakeServerError if it did not connect within `within`."""
         if self.conn is not None:
             return
-        self.sock.settimeout(max(within, 0.001))
-        try:
-            self.conn, _ = self.sock.accept()
-        except socket.timeout:
-            raise FakeServerError('the client did not connect to the server ({}:{}) within {:.1f}s'.format(
-                self.host, self.port, within)) from None
+        deadline, watch = Deadline(within), self._watch()
+        while True:
+            self.sock.settimeout(max(self._slice(deadline, watch), 0.001))
+            try:
+                self.conn, _ = self.sock.accept()
+                break
+            except socket.timeout:
+                idle = self._done(watch)
+                if deadline.passed() or idle:
+                    raise FakeServerError('the client did not connect to the server ({}:{}) {}{}'.format(
+                        self.host, self.port, 'within {:.1f}s'.format(within) if not idle else 'when asked',
+                        self.idle_remark if idle else '')) from None
         self.conn.settimeout(None)
         self._ack_now()
 
@@ -78,6 +91,14 @@ class FakeTcpServer:
         self._ack_now()
         return True
 
+    def _drain(self):
+        """Read what already arrived, without waiting for more. Returns True."""
+        for _ in range(10000):
+            before = len(self.received)
+            if not self._pump(0) or len(self.received) == before:
+                break
+        return True
+
     def _ack_now(self):
         # A client that writes twice in a row (Nagle's algorithm) waits for our ACK of the first write;
         # Linux delays that ACK by up to 40 ms unless asked, after each read, to acknowledge at once.
@@ -94,12 +115,15 @@ class FakeTcpServer:
     def expect_bytes(self, data, within=DEFAULT_WITHIN):
         """The client's next bytes are exactly `data`, arriving within `within` seconds."""
         self.wait_for_connection(within)
-        deadline = Deadline(within)
+        deadline, watch, idle = Deadline(within), self._watch(), False
         while True:
             got = self.pending()
             if len(got) >= len(data) or not data.startswith(got):
                 break
-            if deadline.passed() or not self._pump(deadline.remaining()):
+            if deadline.passed() or not self._pump(self._slice(deadline, watch)):
+                break
+            if self._done(watch) and self._drain() and self.pending() == got:
+                idle = True
                 break
         got = self.pending()
         if got == data:
@@ -109,11 +133,22 @@ class FakeTcpServer:
             raise FakeServerError('the server expected the client to send {} and it sent {} ({} more '
                                   'byte{} than expected)'.format(show(data), show(got), len(got) - len(data),
                                                                 's' if len(got) - len(data) != 1 else ''))
+        remark = self._closed() or (self.idle_remark if idle else '')
         if not got:
-            raise FakeServerError('the server expected the client to send {} within {:.1f}s; it received '
-                                  'nothing{}'.format(show(data), within, self._closed()))
+            raise FakeServerError('the server expected the client to send {} {}; it received nothing{}'.format(
+                show(data), 'within {:.1f}s'.format(within) if not idle else 'when asked', remark))
         raise FakeServerError('the server expected the client to send {}; it received {}{}'.format(
-            show(data), show(got), self._closed() if data.startswith(got) else ''))
+            show(data), show(got), remark if data.startswith(got) else ''))
+
+    def client_unread(self):
+        """True while something this server sent lies unread at the client (None: cannot tell)."""
+        if self.conn is None:
+            return False
+        try:
+            pending = platform.unread_tcp_bytes(self.conn.getpeername(), self.conn.getsockname())
+        except OSError:
+            return False
+        return None if pending is None else pending > 0
 
     def expect_text(self, text, within=DEFAULT_WITHIN):
         self.expect_bytes(text.encode('utf-8'), within)
@@ -140,11 +175,12 @@ class FakeTcpServer:
         self.close()
 
 
-class FakeUdpServer:
+class FakeUdpServer(Watched):
     """A fake ServerUDP for one client: the client's first datagram tells where it is; each datagram is
-    one message and must be exactly what is expected."""
+    one message and must be exactly what is expected. A `quiet_watch` as for FakeTcpServer."""
 
     protocol = 'udp'
+    idle_remark = IDLE_REMARK
 
     def __init__(self, host=LOOPBACK):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -166,24 +202,43 @@ class FakeUdpServer:
 
     def wait_for_connection(self, within=DEFAULT_WITHIN):
         """Wait for the client's first datagram (without consuming it)."""
-        deadline = Deadline(within)
+        deadline, watch, idle = Deadline(within), self._watch(), False
         while self.client_addr is None:
-            if deadline.passed():
-                raise FakeServerError('the server ({}:{}) received no datagram from the client within '
-                                      '{:.1f}s'.format(self.host, self.port, within))
-            self._pump(deadline.remaining())
+            if deadline.passed() or idle:
+                raise FakeServerError('the server ({}:{}) received no datagram from the client {}{}'.format(
+                    self.host, self.port, 'within {:.1f}s'.format(within) if not idle else 'when asked',
+                    self.idle_remark if idle else ''))
+            self._pump(self._slice(deadline, watch))
+            idle = self.client_addr is None and self._done(watch) and self._drained()
+
+    def _drained(self):
+        for _ in range(10000):
+            before = len(self.datagrams)
+            self._pump(0)
+            if len(self.datagrams) == before:
+                break
+        return True
+
+    def client_unread(self):
+        """True while a datagram this server sent lies unread at the client (None: cannot tell)."""
+        if self.client_addr is None:
+            return False
+        pending = platform.unread_udp_bytes(self.client_addr)
+        return None if pending is None else pending > 0
 
     def pending(self):
         return [data for data, _ in self.datagrams[self.cursor:]]
 
     def expect_bytes(self, data, within=DEFAULT_WITHIN):
         """The client's next datagram is exactly `data`, arriving within `within` seconds."""
-        deadline = Deadline(within)
-        while self.cursor >= len(self.datagrams) and not deadline.passed():
-            self._pump(deadline.remaining())
+        deadline, watch, idle = Deadline(within), self._watch(), False
+        while self.cursor >= len(self.datagrams) and not deadline.passed() and not idle:
+            self._pump(self._slice(deadline, watch))
+            idle = self.cursor >= len(self.datagrams) and self._done(watch) and self._drained()
         if self.cursor >= len(self.datagrams):
-            raise FakeServerError('the server expected the datagram {} within {:.1f}s; it received '
-                                  'nothing'.format(show(data), within))
+            raise FakeServerError('the server expected the datagram {} {}; it received nothing{}'.format(
+                show(data), 'within {:.1f}s'.format(within) if not idle else 'when asked',
+                self.idle_remark if idle else ''))
         got, _ = self.datagrams[self.cursor]
         self.cursor += 1
         if got != data:

@@ -23,6 +23,7 @@ WATCH_SLICE = (0.01, 0.03)   # how often a wait looks whether the server is done
                              # so that it never keeps step with a polling loop in the server
 _random = random.Random()    # its own: hypothesis, in whose tests peers run, owns the global one
 IDLE_REMARK = ', and the server had handled all it was sent: it was not going to send more'
+GONE_REMARK = ", and the submission's process had ended"
 UNOBSERVABLE_GAP = 0.1   # between two sends of one peer, where the machine cannot tell they were read
 
 # A text that follows an expected message inside one recv() and plausibly begins the next message, as
@@ -86,6 +87,7 @@ class Watched:
     exactly as before, since what it sends arrives first."""
 
     quiet_watch = None
+    idle_remark = IDLE_REMARK       # what a failure says when a wait ended early (set by _done)
 
     def _watch(self):
         return self.quiet_watch() if self.quiet_watch is not None else None
@@ -94,9 +96,11 @@ class Watched:
     def _slice(deadline, watch):
         return min(deadline.remaining(), _random.uniform(*WATCH_SLICE)) if watch is not None else deadline.remaining()
 
-    @staticmethod
-    def _done(watch):
-        return watch is not None and bool(watch.quiet())
+    def _done(self, watch):
+        if watch is None or not watch.quiet():
+            return False
+        self.idle_remark = GONE_REMARK if watch.gone else type(self).idle_remark
+        return True
 
 
 def server_watch(agent, protocol, port, clients):
@@ -286,7 +290,7 @@ class TcpPeer(Watched):
         return self.eof
 
     def _missing(self, text, within, idle=False):
-        state = ' (the connection was closed)' if self.eof else IDLE_REMARK if idle else ''
+        state = ' (the connection was closed)' if self.eof else self.idle_remark if idle else ''
         return '{} expected {} {}; it received {}{}'.format(
             self.label, show(text) if not text.startswith("'") else text,
             'within {:.1f}s'.format(within) if not idle else 'in reply',
@@ -382,7 +386,7 @@ class UdpPeer(Watched):
                 raise PeerError('{} expected the datagram {} {}; it received {}{}'.format(
                     self.label, show(text), 'in reply' if idle else 'within {:.1f}s'.format(within),
                     show(self.datagrams[self.cursor:]) if self.datagrams[self.cursor:] else 'nothing',
-                    IDLE_REMARK if idle else ''))
+                    self.idle_remark if idle else ''))
             self._pump(self._slice(deadline, watch))
             idle = self._done(watch) and self._drain()
 
@@ -396,7 +400,7 @@ class UdpPeer(Watched):
             if deadline.passed() or idle:
                 raise PeerError('{} expected one of {} {}; it received {}{}'.format(
                     self.label, show(list(texts)), 'in reply' if idle else 'within {:.1f}s'.format(within),
-                    show(self.datagrams[self.cursor:]), IDLE_REMARK if idle else ''))
+                    show(self.datagrams[self.cursor:]), self.idle_remark if idle else ''))
             self._pump(self._slice(deadline, watch))
             idle = self._done(watch) and self._drain()
 

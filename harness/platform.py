@@ -278,6 +278,24 @@ def thread_states(pid, blocks=False):
     return threads
 
 
+def process_gone(pid):
+    """True when the process has ended (or is a zombie, ended and not yet reaped)."""
+    try:
+        with open('/proc/{}/stat'.format(pid)) as stat:
+            return stat.read().rsplit(')', 1)[1].split()[0] in ('Z', 'X')
+    except FileNotFoundError:
+        return True
+    except (OSError, IndexError):
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        pass
+    return False
+
+
 def any_running(pid):
     """True when a thread of the process (or of its descendants) is running or ready to run, False when
     every one is blocked in a system call (waiting, or stuck in a send), None when this machine cannot
@@ -324,6 +342,7 @@ class QuietWatch:
         self.stable = stable
         self.not_before = time.monotonic() + after
         self.last = False
+        self.gone = False                # quiet because the process has ended
         self._reset()
 
     def _reset(self):
@@ -346,6 +365,9 @@ class QuietWatch:
         return self.unread()
 
     def _look(self, now):
+        if process_gone(self.pid):
+            self.gone = True
+            return True                  # it will send nothing more
         threads = thread_states(self.pid, blocks=True)
         if threads is None:
             self._reset()

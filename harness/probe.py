@@ -183,7 +183,7 @@ class _ServerProbe:
         for index, template in enumerate(leniency.UDP_JOIN_VARIANTS):
             candidate = '{}{}'.format(name, index)
             attempts.append((template, candidate, self.connect(candidate, join_wire=template)))
-        deadline = peers.Deadline(WITHIN)
+        deadline, watch = peers.Deadline(WITHIN), self.quiet_watch()
         while not deadline.passed():
             for template, candidate, peer in attempts:
                 peer._pump(0)
@@ -197,6 +197,8 @@ class _ServerProbe:
                     peer.name = peer.label = candidate
                     self.names = {NAMES[0]: candidate}
                     return peer
+            if watch.quiet() and not any(peer._drain() and peer.datagrams for _, _, peer in attempts):
+                break                 # the server is done with them all (or gone): nobody will answer
             time.sleep(0.005)     # several sockets, one deadline: poll them in turn
         raise _Learned(ServerDialect(self.protocol, can_join=False, variants=tuple(self.variants)))
 
@@ -326,6 +328,7 @@ def probe_client(agent, protocol):
     what connect_server() sends, whether it accepts 'Welcome', and what send(text) sends."""
     spec = ClientDialect.spec(protocol)
     server = fakes.fake_server(protocol)
+    server.quiet_watch = lambda: agent.quiet_watch(unread=server.client_unread)
     cls = 'ClientTCP' if protocol == 'tcp' else 'ClientUDP'
     fields, variants = {}, []
     try:
@@ -377,10 +380,13 @@ def _client_bytes(server, expected):
         server.wait_for_connection(WITHIN)
     except fakes.FakeServerError:
         return None
+    watch = server._watch()
     if server.protocol == 'udp':
         deadline = peers.Deadline(WITHIN)
         while server.cursor >= len(server.datagrams) and not deadline.passed():
-            server._pump(deadline.remaining())
+            server._pump(server._slice(deadline, watch))
+            if server.cursor >= len(server.datagrams) and server._done(watch) and server._drained():
+                break
         if server.cursor >= len(server.datagrams):
             return None
         data, _ = server.datagrams[server.cursor]
@@ -395,7 +401,9 @@ def _client_bytes(server, expected):
         if got and not want.startswith(got):
             server._pump(GATHER)
             break
-        if not server._pump(deadline.remaining()):
+        if not server._pump(server._slice(deadline, watch)):
+            break
+        if server._done(watch) and server._drain() and server.pending() == got:
             break
     got = server.pending()
     server.cursor = len(server.received)

@@ -9,9 +9,11 @@ import contextlib
 import json
 import os
 import queue
+import select
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -27,6 +29,7 @@ from .sandbox import (AGENT_PYTHON_ENV, AGENT_USER_ENV, TaskGroup, agent_python,
 
 REFERENCE_PATH = Path(__file__).resolve().parent.parent / 'chatroom.py'
 OUTPUT_LIMIT = 1 << 20
+_CAN_SELECT_PIPES = os.name == 'posix'     # select() on a pipe: not on Windows
 IMPORT_TIMEOUT = 5.0
 CALL_TIMEOUT = 3.0
 
@@ -35,7 +38,7 @@ CALL_TIMEOUT = 3.0
 class Limits:
     address_space: int = 4 << 30
     cpu_seconds: int = 120
-    tasks: int = 512
+    tasks: int = 256          # a server with a thread per client and 100 clients stays well below
     open_files: int = 4096
     file_size: int = 64 << 20
 
@@ -97,16 +100,19 @@ class OutputStream:
     def _read(self):
         try:
             while True:
-                chunk = self.pipe.read1(65536) if hasattr(self.pipe, 'read1') else self.pipe.read(65536)
+                if _CAN_SELECT_PIPES:
+                    # Read only under the lock, once the pipe is readable: so that whoever holds the lock
+                    # and finds the pipe empty knows that everything written is in `data` (wait_for).
+                    select.select([self.pipe], [], [])
+                    with self.changed:
+                        chunk = os.read(self.pipe.fileno(), 65536)
+                        self._append(chunk)
+                else:
+                    chunk = self.pipe.read1(65536) if hasattr(self.pipe, 'read1') else self.pipe.read(65536)
+                    with self.changed:
+                        self._append(chunk)
                 if not chunk:
                     break
-                with self.changed:
-                    room = OUTPUT_LIMIT - len(self.data)
-                    if room > 0:
-                        self.data += chunk[:room]
-                    if len(chunk) > room:
-                        self.truncated = True
-                    self.changed.notify_all()
         except (OSError, ValueError):
             pass
         finally:
@@ -114,12 +120,22 @@ class OutputStream:
                 self.closed = True
                 self.changed.notify_all()
 
+    def _append(self, chunk):
+        room = OUTPUT_LIMIT - len(self.data)
+        if room > 0:
+            self.data += chunk[:room]
+        if len(chunk) > room:
+            self.truncated = True
+        self.changed.notify_all()
+
     def text(self):
         with self.changed:
             return self.data.decode('utf-8', 'replace')
 
-    def wait_for(self, predicate, within, start=0):
-        """Wait until predicate(text[start:]) is true; return (ok, text[start:])."""
+    def wait_for(self, predicate, within, start=0, settled=None):
+        """Wait until predicate(text[start:]) is true; return (ok, text[start:]). `settled`: a callable
+        (a QuietWatch's quiet) true once the process will print nothing more; asked now and then, it ends
+        the wait early once everything the process printed has been read here."""
         end = time.monotonic() + within
         with self.changed:
             while True:
@@ -129,7 +145,23 @@ class OutputStream:
                 remaining = end - time.monotonic()
                 if remaining <= 0 or self.closed:
                     return predicate(text), text
-                self.changed.wait(remaining)
+                if settled is None:
+                    self.changed.wait(remaining)
+                    continue
+                self.changed.wait(min(remaining, 0.02))
+                if _CAN_SELECT_PIPES and settled() and self.unread_in_pipe() == 0:
+                    # (the reader reads under this lock: nothing read is left to append)
+                    text = self.data.decode('utf-8', 'replace')[start:]
+                    return predicate(text), text
+
+    def unread_in_pipe(self):
+        """Bytes the process wrote that this reader has not read yet (None where that cannot be told)."""
+        try:
+            import fcntl
+            import termios
+            return struct.unpack('i', fcntl.ioctl(self.pipe.fileno(), termios.FIONREAD, b'\0\0\0\0'))[0]
+        except (ImportError, OSError, ValueError):
+            return None
 
     def size(self):
         with self.changed:
@@ -171,6 +203,37 @@ class _Reaper:
 _REAPER = _Reaper()
 
 
+class _TaskWatch:
+    """Ends an agent whose task group is full (a fork bomb, a thread per loop turn): the submission could
+    not start a process or thread it asked for, so it is broken, and the processes still trying eat the
+    machine that the other checks (and other submissions of a batch) run on. Looks every 50 ms at the
+    agents that have a task group, on one thread started on first need."""
+
+    INTERVAL = 0.05
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.thread = None
+
+    def start(self):
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name='task-watch', daemon=True)
+                self.thread.start()
+
+    def _run(self):
+        while True:
+            time.sleep(self.INTERVAL)
+            for agent in list(_LIVE_AGENTS):
+                group = agent.group
+                if not agent.exhausted and group is not None and group.path and (group.limit_hits() or 0) > 0:
+                    agent.exhausted = True
+                    agent._kill_processes()      # the check that holds it releases it, as always
+
+
+_TASK_WATCH = _TaskWatch()
+
+
 def reap_released():
     """Wait until every agent given to release() is gone and cleaned up."""
     _REAPER.wait()
@@ -203,6 +266,7 @@ class Agent:
         self._gone = False
         self._killed = False
         self.own_threads = set()   # (pid, tid) of the agent's own threads that the harness's requests wake
+        self.exhausted = False     # killed because its task group was full (see _TaskWatch)
 
     # -- life cycle --------------------------------------------------------------------------------
 
@@ -222,6 +286,8 @@ class Agent:
         finally:
             theirs.close()
         _LIVE_AGENTS.add(self)
+        if self.group is not None and self.group.path:
+            _TASK_WATCH.start()
         self._channel = ours
         self.stdout = OutputStream(self.proc.stdout)
         self.stderr = OutputStream(self.proc.stderr)
@@ -244,6 +310,11 @@ class Agent:
             return False
         self._killed = True
         _LIVE_AGENTS.discard(self)
+        self._kill_processes()
+        return True
+
+    def _kill_processes(self):
+        """SIGKILL the agent, its process group and every task of its cgroup (no waiting, no cleanup)."""
         with contextlib.suppress(OSError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
@@ -252,7 +323,6 @@ class Agent:
             for pid in self.group.pids():
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
-        return True
 
     def _reap(self):
         if self.group is not None:
@@ -316,7 +386,7 @@ class Agent:
         try:
             self._channel.sendall((json.dumps(fields) + '\n').encode('utf-8'))
         except OSError:
-            raise AgentGone(self.proc.poll(), self.stderr.text()[-2000:])
+            raise self._gone_error()
         return request_id
 
     def wait(self, request_id, timeout):
@@ -336,12 +406,19 @@ class Agent:
             if self._gone or not self.alive:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     self.proc.wait(timeout=1)
-                raise AgentGone(self.proc.poll(), self.stderr.text()[-2000:])
+                raise self._gone_error()
             raise AgentTimeout(op, timeout, self.where_stuck())
         self._pending.pop(request_id, None)
         if not reply.get('ok'):
             raise CallFailed(reply.get('error'), reply.get('message'), reply.get('trace', ''))
         return reply.get('value')
+
+    def _gone_error(self):
+        why = None
+        if self.exhausted:
+            why = 'killed: it tried to run more than {} processes and threads at once (a fork bomb, or a new ' \
+                  'thread for every loop turn?)'.format(self.limits.tasks)
+        return AgentGone(self.proc.poll(), self.stderr.text()[-2000:], why)
 
     def poll_reply(self, request_id):
         """True when the reply to `request_id` has arrived (without consuming it)."""

@@ -372,6 +372,21 @@ class TaskGroup:
         except OSError:
             return False
 
+    def limit_hits(self):
+        """How often a process or thread could not start because the group was full (pids.events), or
+        None where that cannot be read."""
+        if self.path is None:
+            return None
+        try:
+            with open(os.path.join(self.path, 'pids.events')) as events:
+                for line in events:
+                    name, _, value = line.partition(' ')
+                    if name == 'max':
+                        return int(value)
+        except (OSError, ValueError):
+            return None
+        return None
+
     def pids(self):
         if self.path is None:
             return []

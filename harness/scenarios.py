@@ -46,7 +46,6 @@ from typing import Optional
 
 from harness import leniency, platform
 from harness import model as m
-from harness import peers as peers_module
 from harness.peers import LOOPBACK, Deadline, TcpPeer, UdpPeer, server_unread, server_watch
 
 DEFAULT_WITHIN = 2.0
@@ -396,7 +395,7 @@ class ScenarioDriver:
         description, e.g. that the server closed the connection)."""
         if more:
             peer.read_for(MORE_FOR_REPORT)
-        nothing = 'nothing' + (peers_module.IDLE_REMARK if idle else ' within {:.1f}s'.format(self.within))
+        nothing = 'nothing' + (peer.idle_remark if idle else ' within {:.1f}s'.format(self.within))
         if self.protocol == 'tcp':
             pending = peer.transcript[peer.cursor:]
             remark = ' (then the server closed the connection)' if peer.eof else ''

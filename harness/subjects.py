@@ -332,6 +332,7 @@ class ClientSubject:
         self.name = name
         self.dialect = dialect or leniency.ClientDialect.spec(protocol)
         self.server = fakes.fake_server(protocol)
+        self.server.quiet_watch = self.quiet_watch
         self.port = self.server.port
         self.running = None
         self.stuck_at = []
@@ -339,6 +340,11 @@ class ClientSubject:
     def construct(self):
         self.agent.construct('client', self.cls, self.name, self.port)
         return self
+
+    def quiet_watch(self):
+        """A harness.platform.QuietWatch of the client: done with all it was given (calls, typed lines, the
+        fake server's messages), and all it printed read."""
+        return self.agent.quiet_watch(unread=self.server.client_unread)
 
     def require_connect(self):
         """Skip the check when connect_server() does not join even a server that answers 'Welcome'."""
@@ -481,7 +487,7 @@ class ClientSubject:
 
     def shows(self, text, since=0, within=fakes.DEFAULT_WITHIN):
         """True once `text` appeared on the client's stdout after `since`."""
-        ok, _ = self.agent.stdout.wait_for(lambda out: text in out, within, since)
+        ok, _ = self.agent.stdout.wait_for(lambda out: text in out, within, since, settled=self.quiet_watch().quiet)
         return ok
 
     def not_shown(self, text, since=0):
