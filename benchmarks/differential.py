@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from harness.fixtures import Run
 from harness.plugin import DIFFERENTIAL_BUDGET, REFERENCE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,8 +69,13 @@ def drawn_lengths(module, protocol, budget, seed):
 def throughput(budget, seed=0):
     module = check_module()
     rows = {}
-    for protocol in ('tcp', 'udp'):
-        seconds = module.differential(protocol, REFERENCE, _Config(budget, seed))
+    run = Run(REFERENCE)          # the agent pool and dialects a check run shares (harness/fixtures.py)
+    try:
+        timed = {protocol: module.differential(protocol, run.pool, _Config(budget, seed), run.dialects)
+                 for protocol in ('tcp', 'udp')}
+    finally:
+        run.close()
+    for protocol, seconds in timed.items():
         lengths = drawn_lengths(module, protocol, budget, seed)
         rows[protocol] = {'scenarios': budget, 'seconds': round(seconds, 2),
                           'scenarios_per_second': round(budget / seconds, 2),

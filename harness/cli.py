@@ -65,7 +65,7 @@ def build_parser():
     differential.add_argument('--seed', type=int, metavar='N', default=None,
                               help='seed of the random scenarios (default: fixed, the same every run)')
     batch = parser.add_argument_group('batch (a folder or several paths)')
-    batch.add_argument('--jobs', '-j', type=int, metavar='N', help='submissions judged at once (default: cores)')
+    batch.add_argument('--jobs', '-j', type=int, metavar='N', help='submissions judged at once (default: twice the cores)')
     batch.add_argument('--csv', metavar='FILE', help='write one row per submission: name, total, max, checks…')
     batch.add_argument('--out', metavar='DIR', help='write each submission\'s results.json under DIR/NAME/')
     batch.add_argument('--timeout', type=float, metavar='SECONDS', default=None,
