@@ -28,11 +28,11 @@ import io
 import json
 import os
 import queue
-import resource
 import signal
 import socket
 import sys
 import threading
+import time
 import traceback
 
 LOOPBACK = '127.0.0.1'
@@ -60,6 +60,10 @@ def force_loopback():
 
 
 def lower_limits(limits):
+    try:
+        import resource
+    except ImportError:      # Windows: no rlimits (the harness sends none there)
+        return
     names = {'as': 'RLIMIT_AS', 'cpu': 'RLIMIT_CPU', 'nproc': 'RLIMIT_NPROC', 'nofile': 'RLIMIT_NOFILE',
              'fsize': 'RLIMIT_FSIZE', 'core': 'RLIMIT_CORE', 'stack': 'RLIMIT_STACK'}
     for key, value in limits.items():
@@ -178,9 +182,11 @@ class Agent:
             else:
                 threading.Thread(target=self.answer, args=(request,), daemon=True).start()
         # The runner closed the channel, or died without cleaning up (a batch that killed a hung judge):
-        # take down the whole process group, so that nothing the submission forked outlives us.
+        # take down the whole process group, so that nothing the submission forked outlives us (where
+        # there are process groups; on Windows the harness kills the tree).
         try:
-            os.killpg(os.getpgid(0), signal.SIGKILL)
+            if hasattr(os, 'killpg') and os.environ.get('CHATROOM_CHECK_PLATFORM') != 'windows':
+                os.killpg(os.getpgid(0), signal.SIGKILL)
         finally:
             os._exit(0)
 
@@ -295,6 +301,37 @@ class Agent:
     def op_ping(self, request):
         return True
 
+    def op_interrupt(self, request):
+        """Ctrl-C as Windows gives it: KeyboardInterrupt in the main thread when it next runs Python code
+        (a blocked system call is not ended)."""
+        import _thread
+        _thread.interrupt_main()
+        return True
+
+    def op_main_waiting(self, request):
+        """A portable look at whether run()'s thread waits in its loop, where the harness cannot read the
+        thread's system call (harness/platform.py): its innermost frame has not moved for `stable`
+        seconds, at a line of the submission's that is not a send. A thread that runs Python code moves;
+        one in a long computation holds the interpreter's lock, and then this reply waits for it."""
+        main = threading.main_thread().ident
+        stable = float(request.get('stable', 0.05))
+
+        def position():
+            frame = sys._current_frames().get(main)
+            if frame is None:
+                return None
+            return (frame.f_code, frame.f_lasti, frame.f_lineno)
+        first = position()
+        time.sleep(stable)
+        second = position()
+        if first is None or first != second:
+            return False
+        stack = [f for f in traceback.extract_stack(sys._current_frames()[main]) if f.filename == self.submission]
+        if not stack:
+            return False                  # not in the submission's code: the agent itself, between tasks
+        line = stack[-1].line or ''
+        return 'send' not in line
+
     # -- argument references -----------------------------------------------------------------------
 
     def resolve(self, args, obj=None):
@@ -343,10 +380,25 @@ def format_trace(error):
     return ''.join(lines[-12:])[-4000:]
 
 
+def open_channel(spec):
+    """The control channel: an inherited socket descriptor ('5'), or, where descriptors cannot be handed
+    to a child (Windows), 'tcp:PORT:TOKEN': connect to the harness on loopback and say the token."""
+    if spec.startswith('tcp:'):
+        _, port, token = spec.split(':', 2)
+        control = socket.create_connection((LOOPBACK, int(port)), timeout=10)
+        control.settimeout(None)
+        control.sendall((token + '\n').encode('ascii'))
+        if hasattr(os, 'set_inheritable'):
+            os.set_inheritable(control.fileno(), False)
+        return control
+    control = socket.socket(fileno=int(spec))
+    os.set_inheritable(int(spec), False)   # processes the submission starts don't get the channel
+    return control
+
+
 def main():
-    control_fd, submission, limits = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
-    control = socket.socket(fileno=control_fd)
-    os.set_inheritable(control_fd, False)   # processes the submission starts don't get the channel
+    channel, submission, limits = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+    control = open_channel(channel)
     # A parent that ignores SIGINT (a background job, nohup, some CI runners) passes that on, and Python
     # then installs no handler of its own: Ctrl-C would never reach run() as KeyboardInterrupt.
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -26,6 +26,7 @@ submissions as (default chatroom-student, else nobody).
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -63,8 +64,12 @@ def _add_tree(archive, folder, prefix):
         _add_file(archive, path, '{}/{}'.format(prefix, relative.as_posix()))
 
 
-def build(output, config=None, extra_checks=None):
-    """Write the autograder zip to `output`; return the list of names in it."""
+SETTINGS_NAME = 'settings.json'       # in the zip: {"python": path} (the course's interpreter, --python)
+
+
+def build(output, config=None, extra_checks=None, python=None):
+    """Write the autograder zip to `output`; return the list of names in it. `python`: the interpreter, on
+    the Gradescope image, that submissions run under (checked there, before the first submission)."""
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + '.partial')
@@ -78,12 +83,23 @@ def build(output, config=None, extra_checks=None):
             _add_file(archive, config, 'config.toml')
         if extra_checks:
             _add_tree(archive, extra_checks, 'extra_checks')
+        if python:
+            archive.writestr(SETTINGS_NAME, json.dumps({'python': str(python)}) + '\n')
         names = archive.namelist()
     os.replace(partial, output)
     return names
 
 
 # -- running inside Gradescope ------------------------------------------------------------------------------
+
+def bundled_settings(root):
+    """The settings built into the zip (--python), {} when there are none."""
+    path = Path(root) / 'source' / SETTINGS_NAME
+    if not path.is_file():
+        return {}
+    with open(path, encoding='utf-8') as source:
+        return json.load(source)
+
 
 def problem_results(message, started):
     """results.json for a submission that cannot be judged: score 0 and the one message that says why."""
@@ -148,6 +164,7 @@ def run(root):
             '{}. Submit one file named chatroom.py that holds all four classes.'.format(problem), started))
         print('chatroom-check: ' + problem)
         return 0
+    course_python = bundled_settings(root).get('python')
     try:
         identity = pick_user()
         if identity is None:
@@ -155,7 +172,7 @@ def run(root):
         else:
             name, uid, gid = identity
             os.environ[AGENT_USER_ENV] = name
-            python = agent_python()
+            python = course_python or agent_python()
             trouble = probe_interpreter(python, uid, gid)
             if trouble:
                 raise RuntimeError('user {} cannot run {}: {}'.format(name, python, trouble))
@@ -164,7 +181,7 @@ def run(root):
         config = source / 'config.toml'
         extra = source / 'extra_checks'
         run_result = judge(located, config=config if config.is_file() else None,
-                           extra_checks=extra if extra.is_dir() else None)
+                           extra_checks=extra if extra.is_dir() else None, python=course_python)
     except SubmissionProblem as error:
         if error.kind == 'harness':      # ours, not the student's
             print('chatroom-check: ' + str(error))
@@ -206,6 +223,9 @@ def build_parser():
     parser.add_argument('--config', metavar='TOML', help='course weights/visibility, bundled as config.toml')
     parser.add_argument('--extra-checks', metavar='DIR',
                         help='instructor-only check modules, bundled and run in addition to the public ones')
+    parser.add_argument('--python', metavar='PATH',
+                        help='the interpreter on the Gradescope image that submissions run under (an absolute '
+                             'path, e.g. /usr/bin/python3.12; default: the system\'s python3)')
     sub = parser.add_subparsers(dest='command')
     inside = sub.add_parser('run', help='(inside Gradescope) judge ROOT/submission, write ROOT/results')
     inside.add_argument('--root', default=os.environ.get(ROOT_ENV, '/autograder'))
@@ -222,11 +242,16 @@ def main(argv=None):
         if problem:
             print('chatroom-check: {}'.format(problem), file=sys.stderr)
             return 2
-    names = build(args.output, config=args.config, extra_checks=args.extra_checks)
+    if args.python and not os.path.isabs(args.python):
+        print('chatroom-check: --python {}: give the absolute path of the interpreter on the Gradescope image'
+              .format(args.python), file=sys.stderr)
+        return 2
+    names = build(args.output, config=args.config, extra_checks=args.extra_checks, python=args.python)
     size = os.path.getsize(args.output)
-    print('wrote {} ({} files, {:.0f} KiB){}{}'.format(
+    print('wrote {} ({} files, {:.0f} KiB){}{}{}'.format(
         args.output, len(names), size / 1024, ', with config.toml' if args.config else '',
-        ', with extra checks' if args.extra_checks else ''))
+        ', with extra checks' if args.extra_checks else '',
+        ', submissions run under ' + args.python if args.python else ''))
     print('upload it in Gradescope: Configure Autograder > Zip file upload (base image: Ubuntu, any Python >= 3.9)')
     return 0
 

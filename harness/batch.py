@@ -32,9 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from . import platform
 from .catalog import GROUPS
 from .judge import locate_chatroom, unmatched_config
 from .results import RunResult, write_json
+from .sandbox import interpreter_info
 
 DEFAULT_TIMEOUT = 300.0
 STDERR_LIMIT = 64 * 1024
@@ -130,15 +132,13 @@ class Workers:
 
 
 def stop(proc, grace=5.0):
-    """SIGTERM the judge (it kills its agents), then SIGKILL its whole process group."""
-    with contextlib.suppress(OSError):
-        os.killpg(proc.pid, signal.SIGTERM)
+    """Ask the judge to stop (it kills its agents), then kill it with all it started."""
+    platform.terminate_tree(proc.pid)
     try:
         proc.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         pass
-    with contextlib.suppress(OSError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    platform.kill_tree(proc.pid)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=grace)
 
@@ -146,9 +146,9 @@ def stop(proc, grace=5.0):
 def worker_command(path, results, options):
     cmd = [sys.executable, '-m', 'harness.cli', str(path), '--results-json', str(results), '--batch-worker']
     for flag, value in (('--config', options.get('config')), ('--extra-checks', options.get('extra_checks')),
-                        ('-k', options.get('keyword'))):
+                        ('-k', options.get('keyword')), ('--python', options.get('python'))):
         if value:
-            cmd += [flag, str(Path(value).resolve()) if flag != '-k' else value]
+            cmd += [flag, str(Path(value).resolve()) if flag in ('--config', '--extra-checks') else value]
     return cmd
 
 
@@ -182,7 +182,7 @@ def judge_one(submission, options, workers, scratch):
     timeout = options.get('timeout') or DEFAULT_TIMEOUT
     proc = subprocess.Popen(worker_command(submission.path, results, options), stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-                            start_new_session=True)
+                            **platform.isolation_options())
     stderr = bytearray()
 
     def read_stderr():
@@ -393,7 +393,8 @@ def main(args, paths):
         print('chatroom-check: {}'.format(error), file=sys.stderr)
         return EXIT_BAD_INPUT
     options = {'jobs': args.jobs, 'config': args.config, 'extra_checks': args.extra_checks,
-               'keyword': args.keyword, 'timeout': args.timeout, 'out': args.out, 'as_user': args.as_user}
+               'keyword': args.keyword, 'timeout': args.timeout, 'out': args.out, 'as_user': args.as_user,
+               'python': interpreter_info(args.python)['path'] if args.python else None}
     started = time.monotonic()
     interrupted = False
     graded = []

@@ -24,11 +24,13 @@ import signal
 import sys
 from pathlib import Path
 
-from .judge import check_config, check_extra_checks, judge, unmatched_config
+from .judge import check_config, check_extra_checks, check_platform, judge, unmatched_config
+from .platform import gradescope_refusal
 from .plugin import CHECKS_DIR, REFERENCE, load_overrides
 from .report import gradescope as gradescope_report
 from .results import write_json
 from .runner import SubmissionProblem
+from .sandbox import interpreter_info
 
 EXIT_FULL_MARKS, EXIT_NOT_FULL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -51,6 +53,9 @@ def build_parser():
     parser.add_argument('--html', metavar='FILE', help='also write a self-contained HTML report to FILE')
     parser.add_argument('-k', metavar='EXPR', dest='keyword', help='only run checks matching EXPR (as pytest -k)')
     parser.add_argument('-v', '--verbose', action='store_true', help='show the spec section of passed checks too')
+    parser.add_argument('--python', metavar='PATH',
+                        help='run the submission under this interpreter (the course\'s Python, 3.9 or later; '
+                             'default: the one running chatroom-check)')
     parser.add_argument('--serial', action='store_true',
                         help='run the checks one after another (default: independent checks side by side)')
     parser.add_argument('--list-checks', action='store_true',
@@ -65,7 +70,8 @@ def build_parser():
     differential.add_argument('--seed', type=int, metavar='N', default=None,
                               help='seed of the random scenarios (default: fixed, the same every run)')
     batch = parser.add_argument_group('batch (a folder or several paths)')
-    batch.add_argument('--jobs', '-j', type=int, metavar='N', help='submissions judged at once (default: twice the cores)')
+    batch.add_argument('--jobs', '-j', type=int, metavar='N',
+                       help='submissions judged at once (default: twice the cores)')
     batch.add_argument('--csv', metavar='FILE', help='write one row per submission: name, total, max, checks…')
     batch.add_argument('--out', metavar='DIR', help='write each submission\'s results.json under DIR/NAME/')
     batch.add_argument('--timeout', type=float, metavar='SECONDS', default=None,
@@ -116,6 +122,14 @@ def _main(argv=None):
             return bad_input(problem)
     if args.list_checks:
         return list_checks(args)
+    try:
+        check_platform()
+        if args.python:
+            interpreter_info(args.python)
+    except SubmissionProblem as problem:
+        return bad_input(str(problem))
+    if args.gradescope and gradescope_refusal():
+        return bad_input(gradescope_refusal())
     paths = [Path(p) for p in args.path]
     if len(paths) > 1 or any(p.is_dir() for p in paths) or args.csv or args.out or args.jobs or args.as_user:
         if args.differential_budget is not None or args.no_differential or args.seed is not None:
@@ -138,7 +152,7 @@ def _main(argv=None):
     path = paths[0] if paths else REFERENCE
     try:
         run = judge(path, keyword=args.keyword, config=args.config, junit=args.junit,
-                    extra_checks=args.extra_checks, seed=args.seed, serial=args.serial,
+                    extra_checks=args.extra_checks, seed=args.seed, serial=args.serial, python=args.python,
                     differential_budget=0 if args.no_differential else args.differential_budget)
     except SubmissionProblem as problem:
         print('chatroom-check: {}'.format(problem), file=sys.stderr)

@@ -48,9 +48,10 @@ class Dialects:
 class Run:
     """What the checks of one run share: the submission's AgentPool and its Dialects."""
 
-    def __init__(self, submission_path):
+    def __init__(self, submission_path, python=None):
         self.submission_path = submission_path
-        self.pool = AgentPool(submission_path)
+        self.python = python
+        self.pool = AgentPool(submission_path, python=python)
         self.dialects = Dialects(self.pool)
 
     def close(self):

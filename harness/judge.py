@@ -14,9 +14,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from . import platform
 from .plugin import CHECKS_DIR, config_errors, load_overrides
 from .results import RunResult
 from .runner import SubmissionProblem, validate_submission
+from .sandbox import interpreter_info
 
 
 def checks_plugin_args():
@@ -51,13 +53,17 @@ def forget_check_modules(checks):
 
 
 def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=None, differential_budget=None,
-          seed=None, serial=False):
+          seed=None, serial=False, python=None):
     """Run the conformance suite on one submission in this process; return its RunResult.
     `differential_budget` (scenarios per protocol; 0 skips) and `seed`: None keeps the plugin's defaults;
-    `serial`: one check after another instead of independent checks side by side."""
+    `serial`: one check after another instead of independent checks side by side; `python`: the
+    interpreter the submission runs under (default: this one)."""
     import pytest
 
     validate_submission(path)
+    check_platform()
+    if python:
+        interpreter_info(python)          # a one-line SubmissionProblem before anything runs
     with tempfile.TemporaryDirectory(prefix='chatroom-check-') as scratch:
         results = Path(scratch) / 'results.json'
         checks = CHECKS_DIR
@@ -86,6 +92,8 @@ def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=
             args += ['--differential-seed', str(int(seed))]
         if serial:
             args += ['--serial']
+        if python:
+            args += ['--agent-python', str(python)]
         forget_check_modules(checks)
         if quiet:
             with contextlib.redirect_stdout(io.StringIO()):
@@ -102,6 +110,15 @@ def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=
             raise SubmissionProblem('harness', 'the checks did not run (pytest exit code {})'.format(int(code)))
         with open(results, encoding='utf-8') as source:
             return RunResult.from_dict(json.load(source))
+
+
+def check_platform():
+    """A SubmissionProblem('harness') when CHATROOM_CHECK_PLATFORM asks for a path this machine cannot
+    take (or none at all)."""
+    try:
+        platform.chosen_path()
+    except platform.PlatformChoiceError as error:
+        raise SubmissionProblem('harness', str(error))
 
 
 def check_config(path):

@@ -1,22 +1,152 @@
-"""Observations of a running submission that only the operating system can give: is its main thread
-waiting (idle in its loop), is one of its threads blocked reading stdin, how much CPU has it used, has
-the peer of a loopback TCP connection read what was sent to it.
+"""Everything the harness does that depends on the operating system, in one place: which platform path
+runs, how an agent process starts on its own and is killed with all it started, how Ctrl-C reaches it,
+and the observations of a running submission that only the operating system can give (is its main thread
+waiting in its loop, how much CPU has it used, has the peer of a loopback TCP connection read what was
+sent to it). The rest of the harness calls this module and never tests `sys.platform` itself.
 
-The checks use these to wait for *states* instead of fixed windows (../shared/spec/judgement-calls.md:
-"Ctrl-C is delivered the way a person delivers it: while the program waits in its loop"). Every function
-answers None where the machine cannot tell; callers then fall back to a bounded wait and say so.
+Three paths (PATH): 'linux' (the full behaviour: /proc, cgroups, netlink sock_diag), 'posix' (macOS and
+other Unixes: process groups and rlimits, psutil for CPU time and the process tree, no /proc), 'windows'
+(no fork, no rlimits, no process groups: psutil kills the process tree, Ctrl-C is raised in the agent's
+main thread as Windows raises it). CHATROOM_CHECK_PLATFORM=posix|windows takes a path below the native
+one (on Linux, both), so that the tests here exercise the fallbacks; see the README for what each path
+measures.
 
-Linux reads /proc; elsewhere the functions answer None (or, for CPU time, ask psutil).
+The checks use the observations to wait for *states* instead of fixed windows
+(../shared/spec/judgement-calls.md: "Ctrl-C is delivered the way a person delivers it: while the program
+waits in its loop"). Every observation answers None where the path cannot tell; callers then fall back to
+a bounded wait and say so.
 """
 
+import contextlib
 import errno
 import os
 import platform as _stdlib_platform
 import random
+import signal
 import socket
 import struct
+import sys
 import threading
 import time
+
+PLATFORM_ENV = 'CHATROOM_CHECK_PLATFORM'
+PATHS = ('linux', 'posix', 'windows')       # each a subset of the one before it
+NAMES = {'linux': 'Linux', 'posix': 'macOS' if sys.platform == 'darwin' else 'this POSIX system',
+         'windows': 'Windows'}
+
+
+class PlatformChoiceError(ValueError):
+    """CHATROOM_CHECK_PLATFORM names no path, or one this machine cannot take."""
+
+
+def native_path():
+    if os.name == 'nt':
+        return 'windows'
+    return 'linux' if sys.platform.startswith('linux') else 'posix'
+
+
+def chosen_path(environ=None):
+    """The path this process takes: the native one, or the one CHATROOM_CHECK_PLATFORM forces."""
+    forced = (environ if environ is not None else os.environ).get(PLATFORM_ENV, '').strip().lower()
+    native = native_path()
+    if not forced:
+        return native
+    if forced not in PATHS:
+        raise PlatformChoiceError('{}={!r}: use one of {}'.format(PLATFORM_ENV, forced, ', '.join(PATHS)))
+    if PATHS.index(forced) < PATHS.index(native):
+        raise PlatformChoiceError('{}={}: this machine can only take the {} path or one below it'.format(
+            PLATFORM_ENV, forced, native))
+    return forced
+
+
+try:
+    PATH = chosen_path()
+except PlatformChoiceError:
+    PATH = native_path()              # judge.validate() reports the error before anything runs
+EMULATED = PATH != native_path()      # a fallback path taken on purpose, on a machine that has more
+LINUX, WINDOWS = PATH == 'linux', PATH == 'windows'
+NAME = NAMES[PATH]
+
+# What each path can do. Linux observes threads' system calls and sockets' queues (/proc, sock_diag) and
+# caps an agent's tasks with a cgroup; POSIX has process groups, rlimits and fork; Windows none of those.
+OBSERVES_THREADS = LINUX
+USES_CGROUPS = LINUX
+HAS_RLIMITS = not WINDOWS
+CAN_FORK = not WINDOWS and hasattr(os, 'fork') and hasattr(socket, 'send_fds')
+# Ctrl-C on Windows is raised in the main thread when it next runs Python code: it does not end a
+# blocked accept(), recv() or a read from a pipe, so checks of Ctrl-C in those cannot be judged there.
+CTRL_C_ENDS_BLOCKING_CALLS = not WINDOWS
+
+
+def not_measurable(what):
+    """The reason a check gives when this path cannot observe `what`."""
+    return 'not measurable on {}{}: {}'.format(NAME, ' (emulated on {})'.format(NAMES[native_path()])
+                                               if EMULATED else '', what)
+
+
+def gradescope_refusal():
+    """Why Gradescope output is not written on this path (None when it is): Gradescope runs on Linux, and
+    scores from another path, with its skips, are not the scores the autograder would give."""
+    if LINUX:
+        return None
+    return '--gradescope output is only written on Linux, the autograder\'s platform (this run takes the ' \
+        '{} path{})'.format(PATH, ', forced by {}'.format(PLATFORM_ENV) if EMULATED else '')
+
+
+def describe():
+    """{'platform': path, 'emulated': bool, 'name': ...} for the report's header and JSON."""
+    return {'platform': PATH, 'emulated': EMULATED, 'name': NAME}
+
+
+# -- processes -------------------------------------------------------------------------------------------
+
+def isolation_options():
+    """subprocess.Popen keyword arguments that start a process on its own: a new session (its own process
+    group) on POSIX; a new process group on Windows. The Windows path emulated on Linux keeps the session,
+    as the stand-in for the job object that would hold the tree there (see kill_tree)."""
+    if os.name == 'nt':
+        return {'creationflags': getattr(__import__('subprocess'), 'CREATE_NEW_PROCESS_GROUP', 0x200)}
+    return {'start_new_session': True}
+
+
+def kill_tree(pid):
+    """SIGKILL the process and everything it started (no waiting). POSIX: its process group (a child that
+    left the group is still found by psutil as a descendant). Windows: psutil's walk of the descendants
+    (a process whose parent already ended is out of reach there: a job object would hold it; on Linux the
+    emulated path also kills the process group, which stands in for that job object)."""
+    victims = []
+    try:
+        import psutil
+        with contextlib.suppress(psutil.Error):
+            victims = psutil.Process(pid).children(recursive=True)
+    except ImportError:
+        pass
+    if hasattr(os, 'killpg'):
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+    for victim in victims:
+        with contextlib.suppress(Exception):
+            victim.kill()
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL if hasattr(signal, 'SIGKILL') else signal.SIGTERM)
+
+
+def terminate_tree(pid):
+    """Ask the process (and, on POSIX, its process group) to end: SIGTERM; on Windows, TerminateProcess
+    of the process itself (there is no gentler request a console-less process receives)."""
+    if hasattr(os, 'killpg'):
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGTERM)
+    else:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+
+
+def sends_ctrl_c_as_signal():
+    """True: Ctrl-C is SIGINT to the agent (POSIX). False: the agent raises it in its own main thread, as
+    Windows' console handler does (the harness asks over the control channel)."""
+    return not WINDOWS
+
 
 # System calls in which a thread waits for something outside itself: input, a connection, a datagram, a
 # timeout, a lock. A thread in one of these is idle; a thread in sendto()/write() or running is busy.
@@ -32,8 +162,8 @@ _WAITING_SYSCALLS = {
 }
 _MACHINE = {'amd64': 'x86_64', 'arm64': 'aarch64'}.get(_stdlib_platform.machine().lower(),
                                                         _stdlib_platform.machine().lower())
-_WAITING = _WAITING_SYSCALLS.get(_MACHINE)
-_READ = {'x86_64': 0, 'aarch64': 63}.get(_MACHINE)
+_WAITING = _WAITING_SYSCALLS.get(_MACHINE) if OBSERVES_THREADS else None
+_READ = {'x86_64': 0, 'aarch64': 63}.get(_MACHINE) if OBSERVES_THREADS else None
 
 
 def _syscall_of(pid, tid, arguments=False):
@@ -280,13 +410,22 @@ def thread_states(pid, blocks=False):
 
 def process_gone(pid):
     """True when the process has ended (or is a zombie, ended and not yet reaped)."""
-    try:
-        with open('/proc/{}/stat'.format(pid)) as stat:
-            return stat.read().rsplit(')', 1)[1].split()[0] in ('Z', 'X')
-    except FileNotFoundError:
-        return True
-    except (OSError, IndexError):
-        pass
+    if LINUX:
+        try:
+            with open('/proc/{}/stat'.format(pid)) as stat:
+                return stat.read().rsplit(')', 1)[1].split()[0] in ('Z', 'X')
+        except FileNotFoundError:
+            return True
+        except (OSError, IndexError):
+            pass
+    else:
+        try:
+            import psutil
+            return psutil.Process(pid).status() in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
+        except ImportError:
+            pass
+        except Exception:  # psutil.NoSuchProcess: ended and reaped
+            return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -420,13 +559,8 @@ def blocked_reading_stdin(pid):
 
 
 def cpu_seconds(pid):
-    """CPU time (user + system) the process has used so far, all threads; None if unknown."""
-    try:
-        with open('/proc/{}/stat'.format(pid)) as stat:
-            fields = stat.read().rsplit(')', 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
-    except (OSError, IndexError, ValueError):
-        pass
+    """CPU time (user + system) the process has used so far, all threads; None if unknown (psutil, on
+    every path: the same figure /proc/PID/stat gives on Linux)."""
     try:
         import psutil
         times = psutil.Process(pid).cpu_times()
@@ -446,6 +580,8 @@ def unread_tcp_bytes(local, remote):
     pairs) and that its owner has not read yet: 0 when there is no such socket (any more: nobody will
     read), None when this machine cannot tell. Asks the kernel for that one socket (sock_diag netlink,
     ~20 us); else reads /proc/net/tcp (milliseconds when many connections linger in TIME_WAIT)."""
+    if not LINUX:
+        return None
     unread = _diag_unread(local, remote)
     return unread if unread is not _UNKNOWN else _proc_unread(local, remote)
 
@@ -505,6 +641,8 @@ def _proc_unread(local, remote):
 def unread_udp_bytes(local):
     """Bytes of datagrams queued at the UDP socket bound to `local` (an IPv4 (host, port)) that its owner
     has not read: 0 when there is no such socket, None when this machine cannot tell (/proc/net/udp)."""
+    if not LINUX:
+        return None
     keys = {_hex_address(local), _hex_address(('0.0.0.0', local[1]))}     # bound to all interfaces, too
     try:
         with open('/proc/net/udp') as table:

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from . import leniency
+from . import leniency, platform
 from .catalog import GROUPS, CheckInfo, info_of, with_overrides
 from .report.gradescope import gradescope
 from .results import FAILED, PASSED, SKIPPED, CheckResult, RunResult, failure_text, write_json
-from .runner import reap_released
+from .runner import SubmissionProblem, agent_user_from_env, python_for, reap_released, use_python
+from .sandbox import interpreter_info
 from .schedule import DEFAULT_CONCURRENCY, Scheduler, eligible, report
 
 REFERENCE = Path(__file__).resolve().parent.parent / 'chatroom.py'
@@ -42,6 +43,8 @@ def pytest_addoption(parser):
                     help='seed of the differential checks\' scenarios (default 0: the same every run)')
     group.addoption('--serial', action='store_true', default=False,
                     help='run the checks one after another (default: independent checks side by side)')
+    group.addoption('--agent-python', metavar='PATH', default=None,
+                    help='run the submission under this Python interpreter (3.9 or later; default: this one)')
     group.addoption('--concurrency', metavar='N', type=int, default=DEFAULT_CONCURRENCY,
                     help='checks run side by side at most (default %(default)s)')
 
@@ -129,7 +132,17 @@ class Collector:
 
     def __init__(self, config):
         self.config = config
-        self.run = RunResult(submission=str(config.getoption('submission') or REFERENCE))
+        self.run = RunResult(submission=str(config.getoption('submission') or REFERENCE),
+                             platform=platform.PATH, platform_emulated=platform.EMULATED)
+        try:
+            platform.chosen_path()
+            chosen = config.getoption('agent_python')
+            self.run.python = interpreter_info(chosen or python_for(agent_user_from_env()))
+        except (platform.PlatformChoiceError, SubmissionProblem) as problem:
+            raise pytest.UsageError(str(problem))
+        if config.getoption('gradescope') and platform.gradescope_refusal():
+            raise pytest.UsageError(platform.gradescope_refusal())
+        use_python(self.run.python['path'] if chosen else None)
         self.outcomes = {}            # check id -> status, for dependencies
         self.started = time.monotonic()
         self.overrides = load_overrides(config.getoption('check_config'))
@@ -236,6 +249,9 @@ class Collector:
             return None
         report(item, self.scheduler.outcome(item))
         return True
+
+    def pytest_unconfigure(self, config):
+        use_python(None)
 
     def pytest_sessionfinish(self, session):
         if self.scheduler is not None:

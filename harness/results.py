@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import List, Optional
 
 PASSED, FAILED, SKIPPED = 'passed', 'failed', 'skipped'
+NOT_MEASURABLE = 'not measurable on '     # how a check that this platform path cannot observe skips
 
 
 @dataclass
@@ -30,6 +31,12 @@ class CheckResult:
     def lenient(self):
         return bool(self.notes)
 
+    @property
+    def unmeasurable(self):
+        """Skipped because this platform path cannot observe what the check needs (harness/platform.py):
+        reported, and kept out of full marks, since the submission lost nothing."""
+        return self.status == SKIPPED and NOT_MEASURABLE in self.message
+
 
 @dataclass
 class RunResult:
@@ -37,6 +44,9 @@ class RunResult:
     checks: List[CheckResult] = field(default_factory=list)
     problem: Optional[str] = None        # the submission could not be judged at all (one line)
     execution_time: float = 0.0
+    platform: str = ''                   # the platform path that ran: linux, posix or windows
+    platform_emulated: bool = False      # a fallback path forced on a machine that has more
+    python: dict = field(default_factory=dict)   # the agents' interpreter: {'path', 'version'}
 
     @property
     def score(self):
@@ -48,9 +58,23 @@ class RunResult:
 
     @property
     def full_marks(self):
-        """Every check that carries marks earned all of them (zero-weight checks only inform)."""
+        """Every check that carries marks earned all of them (zero-weight checks only inform; a check this
+        platform cannot measure lost nothing)."""
         return self.problem is None and bool(self.checks) and all(
-            c.status == PASSED and c.score >= c.weight for c in self.checks if c.weight > 0)
+            c.status == PASSED and c.score >= c.weight for c in self.checks if c.weight > 0 and not c.unmeasurable)
+
+    @property
+    def unmeasured_weight(self):
+        """The points of the checks this platform path could not measure."""
+        return round(sum(c.weight for c in self.checks if c.unmeasurable), 2)
+
+    def runs_on(self):
+        """'linux path, Python 3.11.7 (/usr/bin/python3)': the platform path and interpreter that ran."""
+        where = '{} path{}'.format(self.platform, ' (forced)' if self.platform_emulated else '') \
+            if self.platform else ''
+        python = 'Python {} ({})'.format(self.python.get('version', '?'), self.python.get('path', '?')) \
+            if self.python else ''
+        return ', '.join(part for part in (where, python) if part)
 
     def groups(self):
         """(group, [checks]) in first-seen order."""
@@ -63,6 +87,8 @@ class RunResult:
         return {'submission': self.submission, 'score': self.score, 'max_score': self.max_score,
                 'full_marks': self.full_marks, 'problem': self.problem,
                 'execution_time': round(self.execution_time, 3),
+                'platform': self.platform, 'platform_emulated': self.platform_emulated, 'python': self.python,
+                'unmeasured': self.unmeasured_weight,
                 'groups': {group: {'score': round(sum(c.score for c in checks), 2),
                                    'max_score': round(sum(c.weight for c in checks), 2)}
                            for group, checks in self.groups()},
@@ -71,7 +97,8 @@ class RunResult:
     @classmethod
     def from_dict(cls, data):
         run = cls(submission=data['submission'], problem=data.get('problem'),
-                  execution_time=data.get('execution_time', 0.0))
+                  execution_time=data.get('execution_time', 0.0), platform=data.get('platform', ''),
+                  platform_emulated=bool(data.get('platform_emulated', False)), python=data.get('python') or {})
         run.checks = [CheckResult(**c) for c in data.get('checks', [])]
         return run
 

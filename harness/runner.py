@@ -29,7 +29,7 @@ from .sandbox import (AGENT_PYTHON_ENV, AGENT_USER_ENV, TaskGroup, agent_python,
 
 REFERENCE_PATH = Path(__file__).resolve().parent.parent / 'chatroom.py'
 OUTPUT_LIMIT = 1 << 20
-_CAN_SELECT_PIPES = os.name == 'posix'     # select() on a pipe: not on Windows
+_CAN_SELECT_PIPES = os.name == 'posix' and not platform.WINDOWS  # select() on a pipe: not on Windows
 IMPORT_TIMEOUT = 5.0
 CALL_TIMEOUT = 3.0
 
@@ -43,6 +43,8 @@ class Limits:
     file_size: int = 64 << 20
 
     def for_agent(self):
+        if not platform.HAS_RLIMITS:
+            return {}
         return {'as': self.address_space, 'cpu': self.cpu_seconds, 'nofile': self.open_files,
                 'fsize': self.file_size, 'core': 0}
 
@@ -245,6 +247,20 @@ def kill_live_agents():
             agent.kill()
 
 
+_CHOSEN_PYTHON = {'path': None}
+
+
+def use_python(path):
+    """Every agent started from now on (submissions and the reference beside them) runs under `path`
+    (--python, checked with sandbox.interpreter_info); None: the default again."""
+    _CHOSEN_PYTHON['path'] = str(path) if path else None
+
+
+def python_for(run_as):
+    """The interpreter an agent runs under: --python, else one the unprivileged user can run, else ours."""
+    return _CHOSEN_PYTHON['path'] or (agent_python() if run_as else sys.executable)
+
+
 class Agent:
     """Harness-side handle of one agent process. Use as a context manager, or call kill()."""
 
@@ -254,7 +270,7 @@ class Agent:
         if run_as is None and self.submission != REFERENCE_PATH:
             run_as = agent_user_from_env()
         self.run_as = run_as                # (uid, gid) to drop to, or None
-        self.python = python or (agent_python() if run_as else sys.executable)
+        self.python = python or python_for(run_as)
         self.proc = None
         self.workdir = None
         self.group = None
@@ -277,14 +293,19 @@ class Agent:
         if self.run_as:
             for path in (self.workdir, self.workdir / 'chatroom.py'):
                 os.chown(str(path), *self.run_as)
-        ours, theirs = socket.socketpair()
+        # A socketpair end handed to the child; where descriptors cannot be handed on (Windows), the
+        # agent connects back over loopback instead (harness/sandbox.py).
+        ours, theirs = (None, None) if platform.WINDOWS else socket.socketpair()
         self.group = TaskGroup(self.limits.tasks)
         try:
             self.proc = sandbox.start_agent(self.python, self.workdir, self.workdir / 'chatroom.py',
                                             self.limits.for_agent(), theirs, self.group, self.run_as,
                                             self.limits.tasks, source=self.submission)
         finally:
-            theirs.close()
+            if theirs is not None:
+                theirs.close()
+        if ours is None:
+            ours = self.proc.channel
         _LIVE_AGENTS.add(self)
         if self.group is not None and self.group.path:
             _TASK_WATCH.start()
@@ -314,9 +335,9 @@ class Agent:
         return True
 
     def _kill_processes(self):
-        """SIGKILL the agent, its process group and every task of its cgroup (no waiting, no cleanup)."""
-        with contextlib.suppress(OSError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        """Kill the agent, all it started (harness/platform.kill_tree) and every task of its cgroup (no
+        waiting, no cleanup)."""
+        platform.kill_tree(self.proc.pid)
         with contextlib.suppress(OSError):
             self.proc.kill()
         if self.group is not None:
@@ -458,6 +479,13 @@ class Agent:
                                     '(code at module level that waits, loops or starts a server: keep it '
                                     'under `if __name__ == "__main__":`)'.format(timeout, where))
         except CallFailed as error:
+            if error.error in ('ModuleNotFoundError', 'ImportError'):
+                # The module may exist in the student's Python and not in this one ('uu' left in 3.13).
+                version = sandbox.interpreter_info(self.python)['version']
+                raise SubmissionProblem('import_error', 'importing chatroom.py under Python {} raised {} (a '
+                                        'module this Python does not have: is it the course\'s version, and '
+                                        'only the standard library?)'.format(version, error),
+                                        detail=error.trace)
             raise SubmissionProblem('import_error', 'importing chatroom.py raised {}'.format(error),
                                     detail=error.trace)
         except AgentGone as error:
@@ -497,6 +525,22 @@ class Agent:
         """Start obj.run() in the agent's main thread; returns a request id to `wait` on."""
         return self.send('run', obj=obj)
 
+    def wait_main_waiting(self, within, stable=0.05):
+        """Where the machine cannot show the main thread's system call: wait until the agent sees run()'s
+        thread stand still at a line that is not a send for `stable` seconds (agent.op_main_waiting).
+        True, False if it never did within `within` seconds, None if the agent cannot say."""
+        end = time.monotonic() + within
+        while True:
+            try:
+                if self.request('main_waiting', timeout=CALL_TIMEOUT, stable=stable):
+                    return True
+            except AgentTimeout:
+                pass                      # its interpreter is busy: not waiting
+            except AgentError:
+                return None
+            if time.monotonic() >= end:
+                return False
+
     def quiet_watch(self, unread=None):
         """A platform.QuietWatch of this agent's submission (the agent's own channel thread left out)."""
         return platform.QuietWatch(self.proc.pid, unread=unread, ignore=self.own_threads)
@@ -506,9 +550,14 @@ class Agent:
         return platform.cpu_seconds(self.proc.pid)
 
     def interrupt(self):
-        """Ctrl-C: SIGINT to the agent (its main thread gets KeyboardInterrupt)."""
-        with contextlib.suppress(OSError):
-            os.kill(self.proc.pid, signal.SIGINT)
+        """Ctrl-C: its main thread gets KeyboardInterrupt. SIGINT on POSIX; on the Windows path the agent
+        raises it in its main thread, as Windows' console handler does (harness/platform.py)."""
+        if platform.sends_ctrl_c_as_signal():
+            with contextlib.suppress(OSError):
+                os.kill(self.proc.pid, signal.SIGINT)
+        else:
+            with contextlib.suppress(AgentError, OSError):
+                self.send('interrupt')
 
     def type_line(self, text):
         self.proc.stdin.write((text + '\n').encode('utf-8'))
@@ -526,9 +575,10 @@ class AgentPool:
 
     SPARES = 2       # an agent takes a few ms to fork (~40 ms to spawn) and import; many checks take less
 
-    def __init__(self, submission, limits=None):
+    def __init__(self, submission, limits=None, python=None):
         self.submission = submission
         self.limits = limits
+        self.python = python          # the agents' interpreter (--python); None: the default
         self._spares = []
         self._closed = False
         self._lock = threading.Lock()
@@ -537,7 +587,7 @@ class AgentPool:
         holder = {}
 
         def start():
-            agent = Agent(self.submission, self.limits)
+            agent = Agent(self.submission, self.limits, python=self.python)
             try:
                 agent.start()
                 agent.import_submission()

@@ -32,6 +32,7 @@ import threading
 import time
 from pathlib import Path
 
+from . import platform
 from .errors import SubmissionProblem
 
 HERE = Path(__file__).resolve().parent
@@ -43,17 +44,27 @@ FORK_REPLY_WITHIN = 5.0
 
 
 def agent_env(workdir):
-    return {'PATH': os.environ.get('PATH', '/usr/bin:/bin'), 'LANG': 'C.UTF-8', 'LC_ALL': 'C.UTF-8',
-            'HOME': str(workdir), 'TMPDIR': str(workdir)}
+    env = {'PATH': os.environ.get('PATH', '/usr/bin:/bin'), 'LANG': 'C.UTF-8', 'LC_ALL': 'C.UTF-8',
+           'HOME': str(workdir), 'TMPDIR': str(workdir), platform.PLATFORM_ENV: platform.PATH}
+    if os.name == 'nt':       # Windows needs these to start an interpreter and open sockets
+        for name in ('SYSTEMROOT', 'SYSTEMDRIVE', 'WINDIR', 'COMSPEC', 'PATHEXT', 'TEMP', 'TMP'):
+            if name in os.environ:
+                env[name] = os.environ[name]
+    return env
+
+
+CONNECT_WITHIN = 10.0      # seconds for a spawned agent to connect its TCP control channel (Windows path)
 
 
 def start_agent(python, workdir, submission, limits, channel, group, run_as=None, max_tasks=512, source=None):
     """Start an agent for `submission` (a copy in `workdir`; `source`, the file it is a copy of, lets a fork
     server compile it once for all its agents) with `channel` (its end of the control socketpair) and
     return its process handle (.pid, .stdin, .stdout, .stderr, .poll(), .wait(), .kill(),
-    .returncode, .how: 'fork' or 'spawn'). The caller closes its copy of `channel`."""
+    .returncode, .how: 'fork' or 'spawn'). The caller closes its copy of `channel`. Where descriptors
+    cannot be handed to a child (the Windows path) `channel` is None: the agent connects back over loopback
+    TCP, and the handle's .channel is the harness's end."""
     nproc = None if group.path else tasks_limit(run_as, max_tasks)
-    server = fork_server(python)
+    server = fork_server(python) if channel is not None else None
     if server is not None:
         try:
             return server.start(workdir, submission, limits, channel, group.path, run_as, nproc, source)
@@ -67,9 +78,18 @@ def spawn(python, workdir, submission, limits, channel, group, run_as, nproc):
     shutil.copyfile(AGENT_SCRIPT, agent)
     if run_as:
         os.chown(str(agent), *run_as)
+    listener = token = None
+    if channel is None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(('127.0.0.1', 0))
+        listener.listen(1)
+        token = os.urandom(16).hex()
+        channel_arg = 'tcp:{}:{}'.format(listener.getsockname()[1], token)
+    else:
+        channel_arg = str(channel.fileno())
     # -S: the standard library only (as the assignment expects); skipping site-packages also keeps this
     # package, the reference included, off the submission's path.
-    argv = [python, '-I', '-S', '-u', str(agent), str(channel.fileno()), str(submission), json.dumps(limits)]
+    argv = [python, '-I', '-S', '-u', str(agent), channel_arg, str(submission), json.dumps(limits)]
 
     def limit_tasks():
         if nproc:
@@ -78,18 +98,67 @@ def spawn(python, workdir, submission, limits, channel, group, run_as, nproc):
     identity = {}
     if run_as:   # subprocess drops groups, gid, then uid in the child, after preexec, before exec
         identity = dict(user=run_as[0], group=run_as[1], extra_groups=[])
-    proc = subprocess.Popen(
-        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(workdir),
-        env=agent_env(workdir), pass_fds=(channel.fileno(),), start_new_session=True,
-        preexec_fn=limit_tasks if nproc else None, **identity)
+    extra = dict(identity, **platform.isolation_options())
+    if channel is not None:
+        extra['pass_fds'] = (channel.fileno(),)
+    if nproc:
+        extra['preexec_fn'] = limit_tasks
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                cwd=str(workdir), env=agent_env(workdir), **extra)
+    except BaseException:
+        if listener is not None:
+            listener.close()
+        raise
     group.add(proc.pid)      # before the agent imports anything of the submission's: it waits for 'import'
     proc.how = 'spawn'
+    proc.channel = None
+    if listener is not None:
+        try:
+            proc.channel = accept_channel(listener, token, proc)
+        except BaseException:
+            platform.kill_tree(proc.pid)
+            raise
+        finally:
+            listener.close()
     return proc
+
+
+def accept_channel(listener, token, proc):
+    """The control connection of a spawned agent that connected back with `token` (anything else that
+    connects is turned away)."""
+    deadline = time.monotonic() + CONNECT_WITHIN
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or proc.poll() is not None:
+            raise SubmissionProblem('harness', 'the agent did not connect its control channel{}'.format(
+                '' if proc.poll() is None else ' (it ended with {})'.format(proc.poll())))
+        listener.settimeout(min(remaining, 0.5))
+        try:
+            conn, _ = listener.accept()
+        except socket.timeout:
+            continue
+        conn.settimeout(2.0)
+        try:
+            said = b''
+            while not said.endswith(b'\n') and len(said) < 64:
+                piece = conn.recv(64 - len(said))
+                if not piece:
+                    break
+                said += piece
+        except OSError:
+            said = b''
+        if said.strip() == token.encode():
+            conn.settimeout(None)
+            return conn
+        conn.close()
 
 
 def tasks_limit(run_as, max_tasks):
     """Without a cgroup, RLIMIT_NPROC counts every task of the user: what runs now plus ours; None for
     root (which ignores it)."""
+    if not platform.HAS_RLIMITS:
+        return None
     uid = run_as[0] if run_as else os.geteuid()
     if uid == 0:
         return None
@@ -147,7 +216,7 @@ class ForkServer:
                 [python, '-I', '-S', str(FORK_SERVER_SCRIPT), str(theirs.fileno()), str(lifeline_r),
                  str(AGENT_SCRIPT)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                pass_fds=(theirs.fileno(), lifeline_r), start_new_session=True, env=agent_env(Path.cwd()))
+                pass_fds=(theirs.fileno(), lifeline_r), env=agent_env(Path.cwd()), **platform.isolation_options())
         finally:
             theirs.close()
             os.close(lifeline_r)
@@ -274,8 +343,7 @@ _SERVERS_LOCK = threading.Lock()
 
 def fork_server(python):
     """The fork server for `python` (started on first need), or None where agents are spawned instead."""
-    if os.name != 'posix' or not hasattr(os, 'fork') or not hasattr(socket, 'send_fds') or \
-            os.environ.get(NO_FORK_ENV):
+    if not platform.CAN_FORK or os.environ.get(NO_FORK_ENV):
         return None
     with _SERVERS_LOCK:
         server = _SERVERS.get(python)
@@ -346,7 +414,7 @@ class TaskGroup:
 
     def __init__(self, max_tasks):
         self.path = None
-        for root in self.ROOTS:
+        for root in self.ROOTS if platform.USES_CGROUPS else ():
             sweep_stale_groups(root)
             if not os.path.exists(os.path.join(root, 'pids.max')) and \
                     not os.path.exists(os.path.join(root, 'cgroup.procs')):
@@ -424,7 +492,14 @@ class TaskGroup:
 # -- users -------------------------------------------------------------------------------------------------
 
 def count_user_tasks(uid=None):
+    """The tasks RLIMIT_NPROC counts for the user: threads on Linux (/proc), processes elsewhere (psutil)."""
     uid = os.getuid() if uid is None else uid
+    if not platform.LINUX:
+        try:
+            import psutil
+            return sum(1 for p in psutil.process_iter(['uids']) if p.info['uids'] and p.info['uids'].real == uid)
+        except Exception:  # psutil missing or refused: no cap rather than a wrong one
+            return 0
     total = 0
     try:
         entries = os.listdir('/proc')
@@ -481,3 +556,52 @@ def agent_python():
             return candidate
     raise SubmissionProblem('harness', 'no Python interpreter that an unprivileged user can run (set {})'.format(
         AGENT_PYTHON_ENV))
+
+
+# -- the interpreter agents run under ------------------------------------------------------------------------
+
+MIN_PYTHON = (3, 9)
+_PYTHON_PROBE = ('import sys, json\n'
+                 'for name in sys.argv[1:]:\n'
+                 '    with open(name, "rb") as source:\n'
+                 '        compile(source.read(), name, "exec")\n'
+                 'print(json.dumps({"version": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable}))\n')
+_INTERPRETERS = {}
+
+
+def interpreter_info(python=None):
+    """{'path', 'version'} of the interpreter agents run under (`python`, default this one), once checked:
+    it exists, runs, is Python >= 3.9, and compiles the agent's code. SubmissionProblem('harness', one
+    line) otherwise."""
+    python = str(python or sys.executable)
+    if python in _INTERPRETERS:
+        return _INTERPRETERS[python]
+    if python == sys.executable:      # this very interpreter runs the agent's code already: no probe
+        return {'path': python, 'version': '{}.{}.{}'.format(*sys.version_info[:3])}
+    shown = python
+    if not os.path.exists(python) and shutil.which(python):
+        python = shutil.which(python)
+    if not os.path.isfile(python):
+        raise SubmissionProblem('harness', '--python {}: no such file'.format(shown))
+    if not os.access(python, os.X_OK):
+        raise SubmissionProblem('harness', '--python {}: not executable'.format(shown))
+    try:
+        done = subprocess.run([python, '-I', '-S', '-c', _PYTHON_PROBE, str(AGENT_SCRIPT), str(FORK_SERVER_SCRIPT)],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              timeout=30, env=agent_env(Path.cwd()))
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise SubmissionProblem('harness', '--python {}: cannot run it ({})'.format(shown, error))
+    try:
+        found = json.loads(done.stdout.decode('utf-8', 'replace').strip().splitlines()[-1])
+        version = tuple(int(part) for part in found['version'].split('.'))
+    except (ValueError, KeyError, IndexError):
+        lines = done.stderr.decode('utf-8', 'replace').strip().splitlines()
+        raise SubmissionProblem('harness', '--python {}: not a Python 3.9+ interpreter{}'.format(
+            shown, ' ({})'.format(lines[-1]) if lines else ''))
+    if version < MIN_PYTHON:
+        raise SubmissionProblem('harness', '--python {}: Python {} is too old (3.9 or later)'.format(
+            shown, found['version']))
+    if done.returncode != 0:
+        raise SubmissionProblem('harness', '--python {}: cannot run the agent\'s code'.format(shown))
+    _INTERPRETERS[shown] = {'path': os.path.abspath(python), 'version': found['version']}
+    return _INTERPRETERS[shown]

@@ -4,6 +4,7 @@ ways, leave, shutdown); the report shows the stages as a matrix. Lightly weighte
 already judge each piece on its own; this shows whether the pieces work together."""
 
 import contextlib
+import socket
 
 import pytest
 
@@ -145,8 +146,22 @@ def stop(server, running, protocol):
                 server.set_event('server', 'run_event', timeout=1.0)
             else:
                 server.interrupt()
+                if not platform.CTRL_C_ENDS_BLOCKING_CALLS:
+                    nudge(server, protocol)      # Windows: the Ctrl-C takes effect when the wait ends
             server.wait(running, leniency.RUN_STOP_WITHIN if how == 'run_event' else WITHIN)
             return
+
+
+def nudge(server, protocol):
+    """One connection or datagram to the server's port, ending a blocked accept()/recvfrom()."""
+    with contextlib.suppress(AgentError, OSError):
+        port = server.get('server', 'server_socket', timeout=1.0).get('sockname', [None, 0])[1]
+        kind = socket.SOCK_STREAM if protocol == 'tcp' else socket.SOCK_DGRAM
+        with socket.socket(socket.AF_INET, kind) as probe:
+            probe.settimeout(0.5)
+            probe.connect(('127.0.0.1', port))
+            if kind == socket.SOCK_DGRAM:
+                probe.send(b'')
 
 
 def server_cls(protocol):

@@ -160,7 +160,7 @@ def test_slow_reader(tcp_server, request):
     alice, bob, slow = tcp_server.join_all('alice', 'bob', 'slow')
     slow.sock.setsockopt(peers.socket.SOL_SOCKET, peers.socket.SO_RCVBUF, 4096)
     data = ('x' * 1000).encode() * SLOW_READER_MESSAGES
-    progress = {'sent': 0, 'received': 0, 'error': None, 'at': time.monotonic()}
+    progress = {'sent': 0, 'received': 0, 'error': None, 'at': time.monotonic(), 'waiting': None}
     changed = threading.Condition()
     done = threading.Event()
 
@@ -187,14 +187,23 @@ def test_slow_reader(tcp_server, request):
         bob.sock.settimeout(0.2)
         view = memoryview(data)
         while view and not done.is_set():
+            with changed:
+                # Never more than a window ahead of alice: a server may drop a reader that falls far
+                # behind (the reference does, at 1 MB), and on a busy machine our alice can be that reader.
+                if progress['sent'] - progress['received'] > SLOW_READER_WINDOW:
+                    progress['waiting'] = 'for alice'
+                    changed.wait(0.2)
+                    continue
             try:
                 count = bob.sock.send(view[:1 << 16])
             except peers.socket.timeout:
+                progress['waiting'] = 'to send'     # bob's buffer is full: the server is not reading him
                 continue
             except OSError as error:
-                progress['error'] = error       # the server stopped reading bob: a stall too
+                progress['error'] = error           # the server stopped reading bob: a stall too
                 return
             view = view[count:]
+            progress['waiting'] = None
             moved('sent', count)
 
     threads = [threading.Thread(target=read_all, daemon=True), threading.Thread(target=send_all, daemon=True)]
@@ -207,24 +216,29 @@ def test_slow_reader(tcp_server, request):
     if outcome != 'through' or progress['received'] < expected:
         outcome = 'crashed' if not tcp_server.agent.alive else 'stalled'
         request.node.user_properties.append(('details', {'outcome': outcome}))
+        how = outcome if threads[0].is_alive() else 'closed her connection'
         pytest.fail('while one client never read, bob could send {:.1f} of {:.1f} MB and alice received '
                     '{:.1f} MB: the server {}'.format(progress['sent'] / 1e6, len(data) / 1e6,
-                                                      progress['received'] / 1e6, outcome), pytrace=False)
+                                                      progress['received'] / 1e6, how), pytrace=False)
     request.node.user_properties.append(('details', {'outcome': 'kept working'}))
 
 
 SLOW_READER_MESSAGES = 8000     # x 1000 bytes: beyond what the kernel buffers towards a non-reader (~4 MB)
 STALL_QUIET = 0.5               # no bytes moving this long while no thread of the server could run: stalled
 STALL_UNOBSERVED = 3.0          # the same where the machine cannot show the server's threads
+SLOW_READER_WINDOW = 256 << 10  # bytes bob may be ahead of what alice has received
 SLOW_READER_BOUND = 30.0        # a server that keeps running but moves nothing is given this long in all
 
 
 def stalled_or_through(agent, reader, progress, changed, finished):
     """Wait until finished() ('through'), or until nothing moved for a while and the server could not
     have moved it: every thread of it blocked (in a send to the client that never reads, say) the whole
-    time, while `reader` kept up with what reached it ('stalled'; a reader of ours that fell behind on a
-    busy machine is not the server's stall). Where that cannot be seen: nothing moved for
-    STALL_UNOBSERVED seconds."""
+    time, while `reader` kept up with what reached it and the sender was held up: its buffer full, or a
+    window's worth sent that never reached `reader` ('stalled'). A reader or sender of ours that fell
+    behind on a busy machine is not the server's stall: a server waiting in recv() for bytes our starved
+    sender has not sent yet is idle, not stuck (a false failure seen in CI with two judges on two cores).
+    Where the server's threads cannot be seen: nothing moved for STALL_UNOBSERVED seconds while the
+    sender was held up."""
     end = time.monotonic() + SLOW_READER_BOUND
     blocked_since = None
     while time.monotonic() < end:
@@ -235,6 +249,9 @@ def stalled_or_through(agent, reader, progress, changed, finished):
             if finished():
                 return 'through'
             still_for = time.monotonic() - progress['at']
+        if progress['waiting'] is None:        # our sender has not been held up by the server
+            blocked_since = None
+            continue
         running = platform.any_running(agent.proc.pid)
         if running is None:
             if still_for >= STALL_UNOBSERVED:
@@ -292,7 +309,7 @@ def test_idle_cpu(tcp_server, request):
     alice, bob = tcp_server.join_all('alice', 'bob')
     before = tcp_server.agent.cpu_seconds()
     if before is None:
-        pytest.skip('skipped: the CPU time of a process is not measurable here')
+        pytest.skip(platform.not_measurable('the CPU time of a process'))
     start = time.monotonic()
     alice.read_for(0.3)
     used = (tcp_server.agent.cpu_seconds() - before) / (time.monotonic() - start)

@@ -170,6 +170,11 @@ def run_body(run, heading=True, note=''):
         out.append('<div class="problem-banner">{}</div>'.format(escape(run.problem)))
     if note:
         out.append('<div class="note">{}</div>'.format(escape(note)))
+    if run.runs_on():
+        out.append('<div class="sub">on the {}</div>'.format(escape(run.runs_on())))
+    if run.unmeasured_weight:
+        out.append('<div class="note">{} points not measurable on this platform (not lost): see the skipped '
+                   'checks</div>'.format(fmt(run.unmeasured_weight)))
     out.append('</div>')
     for group, checks in run.groups():
         earned = sum(c.score for c in checks)

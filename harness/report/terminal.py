@@ -19,6 +19,8 @@ def mark_of(result):
 def render(run, console=None, verbose=False):
     console = console or Console(highlight=False)
     console.print(Text('chatroom-check: ', style='bold') + Text(run.submission))
+    if run.runs_on():
+        console.print(Text('  on the ' + run.runs_on(), style='dim'))
     if run.problem:
         console.print(Text('  ' + run.problem, style='bold red'))
     for group, checks in run.groups():
@@ -53,6 +55,10 @@ def render(run, console=None, verbose=False):
     for result in run.checks:
         counts[result.status] = counts.get(result.status, 0) + 1
     summary.add_row('Checks', escape(', '.join('{} {}'.format(n, s) for s, n in counts.items())))
+    unmeasured = [c for c in run.checks if c.unmeasurable]
+    if unmeasured:
+        summary.add_row('Not measured', '{} check(s), {:g} points: this platform cannot observe them (not lost; '
+                        'full behaviour on Linux)'.format(len(unmeasured), run.unmeasured_weight))
     lenient = sum(1 for c in run.checks if c.notes)
     if lenient:
         summary.add_row('Leniency', '{} check(s) passed thanks to a reading the assignment allows'.format(lenient))
