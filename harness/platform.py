@@ -70,7 +70,10 @@ NAME = NAMES[PATH]
 # What each path can do. Linux observes threads' system calls and sockets' queues (/proc, sock_diag) and
 # caps an agent's tasks with a cgroup; POSIX has process groups, rlimits and fork; Windows none of those.
 OBSERVES_THREADS = LINUX
-USES_CGROUPS = LINUX
+# The cap on an agent's tasks stays on the emulated paths: it is what keeps a fork bomb from taking this
+# machine (root ignores RLIMIT_NPROC), and on the Windows path it stands in for the job object that would
+# hold the tree there (not implemented on Windows itself: there the tree is killed, not capped; README).
+USES_CGROUPS = native_path() == 'linux'
 HAS_RLIMITS = not WINDOWS
 CAN_FORK = not WINDOWS and hasattr(os, 'fork') and hasattr(socket, 'send_fds')
 # Ctrl-C on Windows is raised in the main thread when it next runs Python code: it does not end a

@@ -18,11 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 AT_ONCE = 3
 
 
-def judge_in_process(path, *options, timeout=600):
-    """The RunResult of `chatroom-check PATH --json OPTIONS`, judged in a process of its own."""
+def judge_in_process(path, *options, timeout=600, env=None):
+    """The RunResult of `chatroom-check PATH --json OPTIONS`, judged in a process of its own (`env`: variables
+    to set for it)."""
     process = subprocess.Popen([sys.executable, '-m', 'harness.cli', str(path), '--json'] + [str(o) for o in options],
                                cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+                               start_new_session=True, env=dict(os.environ, **(env or {})))
     try:
         out, err = process.communicate(timeout=timeout)
     finally:
@@ -34,9 +35,11 @@ def judge_in_process(path, *options, timeout=600):
 
 
 def judge_all(jobs, at_once=AT_ONCE):
-    """{key: RunResult} for jobs {key: (path, [options])}, `at_once` judges at a time."""
+    """{key: RunResult} for jobs {key: (path, [options])} or {key: (path, [options], env)}, `at_once` judges
+    at a time."""
     with ThreadPoolExecutor(at_once) as pool:
-        futures = {key: pool.submit(judge_in_process, path, *options) for key, (path, options) in jobs.items()}
+        futures = {key: pool.submit(judge_in_process, job[0], *job[1], env=job[2] if len(job) > 2 else None)
+                   for key, job in jobs.items()}
         return {key: future.result() for key, future in futures.items()}
 
 
