@@ -16,7 +16,59 @@ from harness.runner import Agent, AgentError, run_server
 from harness.subjects import settle
 
 STAGES = ('join', 'chat a→b', 'chat b→a', 'leave', 'shutdown')
-WITHIN = 3.0
+# The most a stage waits. A wait ends as soon as what it waits for happens, or once the whole room (the
+# server and both clients) is quiet: every process done with all it was sent (harness/platform.QuietWatch),
+# so nothing more will happen. The bound is what a busy machine needs (a client's run() took over 3 s to
+# end after the server stopped, once, beside CPU burners and other judges); it is paid only where the
+# room's quiet cannot be seen (off Linux) and a stage fails.
+WITHIN = 15.0
+SIGINT_STOP_WITHIN = 3.0     # not a verdict: the shutdown stage then waits for the clients as above
+
+
+class Room:
+    """The agents of one conversation: the server's and the clients'. quiet_now() gives a callable that
+    turns true once all of them are quiet from now on (None from a watch: cannot tell, never true)."""
+
+    def __init__(self, server, protocol):
+        self.server, self.protocol, self.port = server, protocol, None
+        self.clients = []
+
+    def _unread_at_client(self, client):
+        def unread():
+            where = client.addresses()
+            if where is None:
+                return False
+            if self.protocol == 'udp':
+                pending = platform.unread_udp_bytes(where[0])
+            else:
+                pending = platform.unread_tcp_bytes(*where)
+            return None if pending is None else pending > 0
+        return unread
+
+    def _unread_at_server(self):
+        def unread():
+            if self.protocol == 'udp':
+                pending = platform.unread_udp_bytes(('127.0.0.1', self.port))
+                return None if pending is None else pending > 0
+            for client in self.clients:
+                where = client.addresses()
+                if where is None:
+                    continue
+                pending = platform.unread_tcp_bytes(where[1], where[0])
+                if pending is None:
+                    return None
+                if pending:
+                    return True
+            return False
+        return unread
+
+    def quiet_now(self):
+        watches = [self.server.quiet_watch(unread=self._unread_at_server())] + [
+            client.agent.quiet_watch(unread=self._unread_at_client(client)) for client in self.clients]
+
+        def quiet():
+            return all([watch.quiet() is True for watch in watches])     # every watch looks, each time
+        return quiet
 INTEROP = ('To test your chatroom.py file, create two python files named server.py and client.py to run the '
            'server and client respectively.',
            'You can then run the server and client files in separate terminal windows to test the chatroom '
@@ -28,20 +80,34 @@ class Client:
     """A client class (ClientTCP/ClientUDP) of one implementation, run() in an agent of its own, driven
     through its stdin and read through its stdout, as a person at a terminal would."""
 
-    def __init__(self, path, cls, name, port):
+    def __init__(self, path, cls, name, port, room):
         self.name = name
+        self.room = room
         self.agent = Agent(path).start()
         self.agent.import_submission()
         self.agent.construct('client', cls, name, port)
         self.running = self.agent.start_run('client')
         self.read_from = 0
+        self._addresses = None
+        room.clients.append(self)
+
+    def addresses(self):
+        """(its socket's address, the server's) once connected, else None."""
+        if self._addresses is None:
+            with contextlib.suppress(AgentError):
+                state = self.agent.get('client', 'client_socket', timeout=1.0)
+                if state.get('sockname') and state.get('peer'):
+                    self._addresses = (tuple(state['sockname']), tuple(state['peer']))
+                elif state.get('sockname') and self.room.port:      # UDP without connect()
+                    self._addresses = (tuple(state['sockname']), ('127.0.0.1', self.room.port))
+        return self._addresses
 
     def sees(self, text, within=WITHIN):
         return self.sees_any((text,), within)
 
     def sees_any(self, texts, within=WITHIN):
         ok, seen = self.agent.stdout.wait_for(lambda out: any(t in out for t in texts), within,
-                                              start=self.read_from)
+                                              start=self.read_from, settled=self.room.quiet_now())
         if ok:
             self.read_from += min(seen.index(t) + len(t) for t in texts if t in seen)
         return ok
@@ -57,8 +123,9 @@ class Client:
         self.agent.type_line(text)
 
     def ended(self, within=WITHIN):
+        poll(lambda: self.agent.poll_reply(self.running), bool, within, 0.02, settled=self.room.quiet_now())
         try:
-            self.agent.wait(self.running, within)
+            self.agent.wait(self.running, 0.0)
             return True
         except AgentError as error:
             return 'KeyboardInterrupt' in str(error) or 'SystemExit' in str(error) or \
@@ -80,7 +147,10 @@ class Client:
         with contextlib.suppress(AgentError):
             state = self.agent.get('client', 'client_socket')
             if state.get('kind') == 'SOCK_STREAM' and state.get('sockname') and state.get('peer'):
-                platform.wait_consumed(tuple(state['sockname']), tuple(state['peer']), WITHIN)
+                where = (tuple(state['sockname']), tuple(state['peer']))
+                quiet = self.room.quiet_now()
+                poll(lambda: platform.unread_tcp_bytes(*where), lambda unread: not unread, WITHIN, 0.005,
+                     settled=lambda: self.gave_up() or quiet())
         settle(self.agent)
 
     def close(self):
@@ -94,10 +164,12 @@ def converse(server_path, client_path, protocol, stages, dialect=None):
     may use a known variant of the texts, which its own checks judge; here the clients only show them)."""
     dialect = dialect or leniency.ServerDialect(protocol)
     chat = dialect.chat_texts
-    clients = []
     with Agent(server_path) as server:
+        room = Room(server, protocol)
+        clients = room.clients
         server.import_submission()
         port, _, running = run_server(server, server_cls(protocol))
+        room.port = port
 
         def counted(number):
             with contextlib.suppress(AgentError):
@@ -105,19 +177,19 @@ def converse(server_path, client_path, protocol, stages, dialect=None):
             return False
 
         try:
-            alice = Client(client_path, client_cls(protocol), 'alice', port)
-            clients.append(alice)
+            alice = Client(client_path, client_cls(protocol), 'alice', port, room)
             # In: the server counts her (or, a server whose count is wrong, the reference client shows
             # the greeting it prints).
+            quiet = room.quiet_now()
             alice_in = poll(lambda: counted(1) or (client_path == REFERENCE and alice.printed('Welcome')),
-                            bool, WITHIN, 0.02, settled=alice.gave_up)
+                            bool, WITHIN, 0.02, settled=lambda: alice.gave_up() or quiet())
             if not alice_in:
                 return          # nobody in the room: every later stage would only wait out its deadline
             alice.settled()
-            bob = Client(client_path, client_cls(protocol), 'bob', port)
-            clients.append(bob)
+            bob = Client(client_path, client_cls(protocol), 'bob', port, room)
+            quiet = room.quiet_now()
             poll(lambda: counted(2) or (client_path == REFERENCE and bob.printed('Welcome')), bool, WITHIN, 0.02,
-                 settled=bob.gave_up)
+                 settled=lambda: bob.gave_up() or quiet())
             bob.settled()
             stages['join'] = alice.sees(dialect.joined_text('bob'))
             alice.type('hello bob')
@@ -148,7 +220,7 @@ def stop(server, running, protocol):
                 server.interrupt()
                 if not platform.CTRL_C_ENDS_BLOCKING_CALLS:
                     nudge(server, protocol)      # Windows: the Ctrl-C takes effect when the wait ends
-            server.wait(running, leniency.RUN_STOP_WITHIN if how == 'run_event' else WITHIN)
+            server.wait(running, leniency.RUN_STOP_WITHIN if how == 'run_event' else SIGINT_STOP_WITHIN)
             return
 
 
