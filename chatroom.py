@@ -33,6 +33,7 @@ import argparse
 import os
 import select
 import selectors
+import signal
 import socket
 import sys
 import threading
@@ -858,6 +859,9 @@ def main(argv=None):
         if role == 'client':
             sub.add_argument('--name', '-n', required=True, help='your name in the chatroom')
     args = parser.parse_args(argv)
+    # Ctrl-C stops a server and ends a client; started from a background job (or nohup, or a CI runner)
+    # this process inherits SIGINT ignored, and Python then leaves it so: restore the default.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if args.role == 'server':
         server = (ServerTCP if args.tcp else ServerUDP)(args.port)
         print('{} chatroom server on {}:{} (Ctrl-C to stop)'.format(

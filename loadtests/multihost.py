@@ -774,6 +774,9 @@ def main(argv=None):
     if argv[:1] == ['serve-node']:
         return serve_node_main(argv[1:])
     args = parse_args(argv)
+    # Ctrl-C ends the run and removes its network, even when started from a background job (which passes
+    # SIGINT on ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     reason = unsupported_reason()
     if reason:
         print('multihost: cannot run here: {}'.format(reason), file=sys.stderr)
