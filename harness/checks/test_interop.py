@@ -186,11 +186,17 @@ def converse(server_path, client_path, protocol, stages, dialect=None):
             if not alice_in:
                 return          # nobody in the room: every later stage would only wait out its deadline
             alice.settled()
+            if alice.gave_up():
+                # She read the reply and ended run(): not in the room, however briefly the server counted
+                # her (deciding by that count alone would make the verdict a race).
+                return
             bob = Client(client_path, client_cls(protocol), 'bob', port, room)
             quiet = room.quiet_now()
             poll(lambda: counted(2) or (client_path == REFERENCE and bob.printed('Welcome')), bool, WITHIN, 0.02,
                  settled=lambda: bob.gave_up() or quiet())
             bob.settled()
+            if bob.gave_up():
+                return
             stages['join'] = alice.sees(dialect.joined_text('bob'))
             alice.type('hello bob')
             stages['chat a→b'] = bob.sees_any(chat('alice', 'hello bob'))
