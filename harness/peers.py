@@ -113,17 +113,25 @@ def server_watch(agent, protocol, port, clients):
 def server_unread(protocol, port, clients):
     """A callable: True while something `clients` sent lies unread at the server (TCP: at its end of any
     client's connection, accepted or still queued; UDP: at its socket), None if the machine cannot tell."""
-    def unread():
-        if protocol == 'udp':
-            pending = platform.unread_udp_bytes((LOOPBACK, port))
-            return None if pending is None else pending > 0
+    def connections():
         for peer in list(clients() if callable(clients) else clients):
             if getattr(peer, 'eof', False):
                 continue
             try:
-                ours, theirs = peer.sock.getsockname(), peer.sock.getpeername()
+                yield peer.sock.getsockname(), peer.sock.getpeername()
             except OSError:
                 continue              # closed by us
+    return unread_at_server(protocol, port, connections)
+
+
+def unread_at_server(protocol, port, connections):
+    """server_unread() for clients of any kind: `connections()` gives (client's address, server's address)
+    of each TCP connection to look at."""
+    def unread():
+        if protocol == 'udp':
+            pending = platform.unread_udp_bytes((LOOPBACK, port))
+            return None if pending is None else pending > 0
+        for ours, theirs in connections():
             pending = platform.unread_tcp_bytes(theirs, ours)
             if pending is None:
                 return None

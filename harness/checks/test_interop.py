@@ -10,7 +10,7 @@ import pytest
 
 from harness import leniency, platform
 from harness.catalog import check
-from harness.peers import poll
+from harness.peers import poll, unread_at_server
 from harness.plugin import REFERENCE
 from harness.runner import Agent, AgentError, run_server
 from harness.subjects import settle
@@ -45,25 +45,11 @@ class Room:
             return None if pending is None else pending > 0
         return unread
 
-    def _unread_at_server(self):
-        def unread():
-            if self.protocol == 'udp':
-                pending = platform.unread_udp_bytes(('127.0.0.1', self.port))
-                return None if pending is None else pending > 0
-            for client in self.clients:
-                where = client.addresses()
-                if where is None:
-                    continue
-                pending = platform.unread_tcp_bytes(where[1], where[0])
-                if pending is None:
-                    return None
-                if pending:
-                    return True
-            return False
-        return unread
+    def _connections(self):
+        return [where for where in (client.addresses() for client in self.clients) if where is not None]
 
     def quiet_now(self):
-        watches = [self.server.quiet_watch(unread=self._unread_at_server())] + [
+        watches = [self.server.quiet_watch(unread=unread_at_server(self.protocol, self.port, self._connections))] + [
             client.agent.quiet_watch(unread=self._unread_at_client(client)) for client in self.clients]
 
         def quiet():
