@@ -13,7 +13,7 @@ from harness.catalog import check
 from harness.peers import poll, unread_at_server
 from harness.plugin import REFERENCE
 from harness.runner import Agent, AgentError, run_server
-from harness.subjects import settle
+from harness.subjects import UNOBSERVABLE_SETTLE, settle
 
 STAGES = ('join', 'chat a→b', 'chat b→a', 'leave', 'shutdown')
 # The most a stage waits. A wait ends as soon as what it waits for happens, or once the whole room (the
@@ -47,6 +47,16 @@ class Room:
 
     def _connections(self):
         return [where for where in (client.addresses() for client in self.clients) if where is not None]
+
+    def gave_up(self, client):
+        """Whether `client`, once it has done all it does with the server's reply, ended run(): it gave up
+        on joining. Waits for that to be decided: the client ended, or the whole room is quiet; where
+        quiet cannot be seen, a short fixed wait stands in (UNOBSERVABLE_SETTLE)."""
+        within = WITHIN if platform.OBSERVES_THREADS else UNOBSERVABLE_SETTLE
+        poll(client.gave_up, bool, within, 0.02, settled=self.quiet_now())
+        with contextlib.suppress(AgentError):
+            client.agent.request('ping')    # replies come in order: a run() that ended has said so by now
+        return client.gave_up()
 
     def quiet_now(self):
         watches = [self.server.quiet_watch(unread=unread_at_server(self.protocol, self.port, self._connections))] + [
@@ -172,7 +182,7 @@ def converse(server_path, client_path, protocol, stages, dialect=None):
             if not alice_in:
                 return          # nobody in the room: every later stage would only wait out its deadline
             alice.settled()
-            if alice.gave_up():
+            if room.gave_up(alice):
                 # She read the reply and ended run(): not in the room, however briefly the server counted
                 # her (deciding by that count alone would make the verdict a race).
                 return
@@ -181,7 +191,7 @@ def converse(server_path, client_path, protocol, stages, dialect=None):
             poll(lambda: counted(2) or (client_path == REFERENCE and bob.printed('Welcome')), bool, WITHIN, 0.02,
                  settled=lambda: bob.gave_up() or quiet())
             bob.settled()
-            if bob.gave_up():
+            if room.gave_up(bob):
                 return
             stages['join'] = alice.sees(dialect.joined_text('bob'))
             alice.type('hello bob')
