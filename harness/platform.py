@@ -17,6 +17,7 @@ waits in its loop"). Every observation answers None where the path cannot tell; 
 a bounded wait and say so.
 """
 
+import collections
 import contextlib
 import errno
 import os
@@ -264,41 +265,132 @@ def wait_process_idle(pid, within, interval=0.005, stable=0.02, unread=None):
         time.sleep(interval)
 
 
-# How each waiting system call ends. None: only by something from outside (input, a connection, a lock
-# released); ('int', i) / ('ptr', i): argument i is a timeout (a negative number, or a NULL pointer, means
-# none); 'timed': always by itself (a sleep). A thread in a timed wait may act when it wakes (a polling
-# loop, a select() whose timeout checks an event), so QuietWatch waits until it has woken once.
+# How each waiting system call ends, and what it waits for. None: only by something from outside (input, a
+# connection, a lock released). Otherwise (kind, where its timeout is): kind 'io' waits for descriptors
+# *and* a timeout (a select() with sockets in it, a socket timeout): what it waits for wakes it at once,
+# so a thread found there had nothing ready; 'timer' waits for nothing but time (a sleep, a select() with
+# no descriptors, Event.wait(t), queue.get(timeout=t)): a polling loop that may act on what another
+# thread left for it when it wakes. ('nfds', i) means 'io' when argument i (a count of descriptors) is
+# not 0, else 'timer'. Where the timeout is: ('ms', i) an int of milliseconds in argument i (negative:
+# none); ('ts', i) / ('tv', i) a pointer to a timespec / timeval, relative (NULL: none); ('abs', i, j, k) a
+# pointer to a timespec on the clock argument j names, absolute if argument k has TIMER_ABSTIME (k None:
+# always); ('futex',) the futex's own rule.
 _HOW_WAITS_END = {
-    'x86_64': {0: None, 7: ('int', 2), 23: ('ptr', 4), 34: None, 35: 'timed', 43: None, 45: None, 47: None,
-               61: None, 128: ('ptr', 2), 130: None, 202: ('ptr', 3), 230: 'timed', 232: ('int', 3),
-               270: ('ptr', 4), 271: ('ptr', 2), 281: ('int', 3), 288: None, 299: ('ptr', 4),
-               441: ('ptr', 3), 449: ('ptr', 3)},
-    'aarch64': {22: ('int', 3), 63: None, 72: ('ptr', 4), 73: ('ptr', 2), 98: ('ptr', 3), 101: 'timed',
-                115: 'timed', 133: None, 137: ('ptr', 2), 202: None, 207: None, 212: None, 242: None,
-                243: ('ptr', 4), 260: None, 441: ('ptr', 3), 449: ('ptr', 3)},
+    'x86_64': {0: None, 7: (('nfds', 1), ('ms', 2)), 23: (('nfds', 0), ('tv', 4)), 34: None,
+               35: ('timer', ('ts', 0)), 43: None, 45: None, 47: None, 61: None,
+               128: ('timer', ('ts', 2)), 130: None, 202: ('timer', ('futex',)),
+               230: ('timer', ('abs', 2, 0, 1)), 232: ('io', ('ms', 3)), 270: (('nfds', 0), ('ts', 4)),
+               271: (('nfds', 1), ('ts', 2)), 281: ('io', ('ms', 3)), 288: None, 299: ('io', ('ts', 4)),
+               441: ('io', ('ts', 3)), 449: ('timer', ('abs', 3, 4, None))},
+    'aarch64': {22: ('io', ('ms', 3)), 63: None, 72: (('nfds', 0), ('ts', 4)), 73: (('nfds', 1), ('ts', 2)),
+                98: ('timer', ('futex',)), 101: ('timer', ('ts', 0)), 115: ('timer', ('abs', 2, 0, 1)), 133: None,
+                137: ('timer', ('ts', 2)), 202: None, 207: None, 212: None, 242: None, 243: ('io', ('ts', 4)),
+                260: None, 441: ('io', ('ts', 3)), 449: ('timer', ('abs', 3, 4, None))},
 }.get(_MACHINE, {})
 QUIET_STABLE = 0.05      # seconds, at least, of the streak of looks QuietWatch believes
 QUIET_AFTER = 0.1        # QuietWatch looks only once a wait took this long: most replies come sooner
 QUIET_LOOKS = (0.005, 0.025)   # seconds between two of its looks, drawn at random
+# A timer that fires later than this is not waited for: a program that does its work only when such a
+# timer fires delays that effect by as much, which is its own cost (judgement-calls.md, "Timing style is
+# free"); a shorter one (a polling loop of 0.05-1 s) is watched until it has woken twice.
+LONG_TIMER = 1.0
 _random = random.Random()     # its own: hypothesis, in whose tests the watch runs, owns the global one
+_FUTEX_WAIT, _FUTEX_WAIT_BITSET, _FUTEX_CLOCK_REALTIME, _TIMER_ABSTIME = 0, 9, 256, 1
+_CLOCKS = {0: time.CLOCK_REALTIME, 1: time.CLOCK_MONOTONIC, 7: getattr(time, 'CLOCK_BOOTTIME', 1)} \
+    if hasattr(time, 'clock_gettime') else {}
 
 
-def _timed(state):
-    """True when the waiting system call `state` (number, first argument, arguments) ends by itself."""
-    how = _HOW_WAITS_END.get(state[0], 'timed')
-    if how is None or how == 'timed':
-        return how == 'timed'
-    kind, index = how
+def _wait_of(pid, tid, state):
+    """What the waiting system call `state` (number, first argument, arguments) waits for: 'event' (only
+    something from outside ends it), 'io' (descriptors, or a timeout) or 'timer' (time only), and for a
+    timer, the seconds until it fires at the latest (None where that cannot be read)."""
+    how = _HOW_WAITS_END.get(state[0], ('timer', None))
+    if how is None:
+        return 'event', None
+    kind, where = how
     args = state[2]
-    if len(args) <= index:
-        return True
     try:
-        value = int(args[index], 16)
+        values = [int(arg, 16) for arg in args]
     except ValueError:
-        return True
-    if kind == 'ptr':
-        return value != 0
-    return (value & 0xFFFFFFFF) != 0xFFFFFFFF and value < (1 << 63)   # -1 (no timeout), as int or long
+        return 'timer', None
+    if isinstance(kind, tuple):                      # ('nfds', i)
+        kind = 'io' if len(values) > kind[1] and values[kind[1]] else 'timer'
+    if where is None:
+        return kind, None
+    seconds = _timeout_seconds(pid, tid, where, values)
+    if seconds is _NO_TIMEOUT:
+        return 'event', None
+    return kind, (seconds if kind == 'timer' else None)
+
+
+_NO_TIMEOUT = object()
+
+
+class Wait(collections.namedtuple('Wait', 'number kind seconds')):
+    """A thread's waiting system call: its number, what ends it ('event', 'io', 'timer': see
+    _HOW_WAITS_END) and, for a timer, the seconds until it fires at the latest (None: unknown)."""
+
+    @property
+    def timed(self):
+        return self.kind != 'event'
+
+    def same(self, other):
+        """The same wait, as far as a look can tell (a timer's seconds move on)."""
+        return other is not None and (self.number, self.kind) == (other.number, other.kind)
+
+
+def _timeout_seconds(pid, tid, where, values):
+    """Seconds until the wait's timeout at the latest (a relative timeout counts whole: when the wait began
+    is not known), _NO_TIMEOUT if it has none, None if it cannot be read."""
+    form = where[0]
+    if form == 'futex':
+        op, pointer = values[1] & 127, values[3]
+        if not pointer:
+            return _NO_TIMEOUT
+        if op == _FUTEX_WAIT:
+            return _read_timespec(pid, pointer, 'ts')
+        if op == _FUTEX_WAIT_BITSET:
+            clock = time.CLOCK_REALTIME if values[1] & _FUTEX_CLOCK_REALTIME else time.CLOCK_MONOTONIC
+            return _until(_read_timespec(pid, pointer, 'ts'), clock)
+        return None
+    index = where[1]
+    if index >= len(values):
+        return None
+    if form == 'ms':
+        value = values[index] & 0xFFFFFFFF
+        return _NO_TIMEOUT if value >= 0x80000000 else value / 1000.0      # a negative int: none
+    pointer = values[index]
+    if not pointer:
+        return _NO_TIMEOUT
+    if form == 'abs':
+        seconds = _read_timespec(pid, pointer, 'ts')
+        flags = where[3]
+        if flags is not None and not (flags < len(values) and values[flags] & _TIMER_ABSTIME):
+            return seconds
+        return _until(seconds, _CLOCKS.get(values[where[2]]) if where[2] < len(values) else None)
+    return _read_timespec(pid, pointer, form)
+
+
+def _read_timespec(pid, pointer, form):
+    """A timespec ('ts') or timeval ('tv') at `pointer` in the process's memory, in seconds; None if it
+    cannot be read (reading a process's memory needs the rights reading its system calls needs)."""
+    try:
+        fd = os.open('/proc/{}/mem'.format(pid), os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        seconds, fraction = struct.unpack('=qq', os.pread(fd, 16, pointer))
+    except (OSError, struct.error):
+        return None
+    finally:
+        os.close(fd)
+    return seconds + fraction / (1e9 if form == 'ts' else 1e6)
+
+
+def _until(absolute, clock):
+    if absolute is None or clock is None:
+        return None
+    return absolute - time.clock_gettime(clock)
 
 
 def _blocks(pid, tid):
@@ -372,22 +464,10 @@ def _tree(pid):
     return found
 
 
-def waiting_threads(pid):
-    """{(pid, tid): True if its wait is timed, False if not} for every thread of the process and its
-    descendants, when all of them wait; False when one runs or is in any other system call (a send, a
-    write to a full pipe); None when this machine cannot tell."""
-    threads = thread_states(pid)
-    if threads is None:
-        return None
-    if any(state is None for state, _ in threads.values()):
-        return False
-    return {key: state[1] for key, (state, _) in threads.items()}
-
-
 def thread_states(pid, blocks=False):
-    """{(pid, tid): ((syscall number, timed) or None if it runs or is in a system call that is not a
-    wait, how often it has blocked or None)} for every thread of the process and its descendants; with
-    `blocks` false the counts are not read (None). None when this machine cannot tell."""
+    """{(pid, tid): (Wait, or None if it runs or is in a system call that is not a wait; how often it has
+    blocked, or None)} for every thread of the process and its descendants; with `blocks` false the counts
+    are not read (None). None when this machine cannot tell."""
     if _WAITING is None:
         return None
     pids = _tree(pid)
@@ -406,7 +486,7 @@ def thread_states(pid, blocks=False):
                     return None
                 continue                  # a thread that ended meanwhile
             waiting = state != 'running' and state[0] in _WAITING
-            threads[(current, task)] = ((state[0], _timed(state)) if waiting else None,
+            threads[(current, task)] = (Wait(state[0], *_wait_of(current, task, state)) if waiting else None,
                                         _blocks(current, task) if blocks else None)
     return threads
 
@@ -462,20 +542,23 @@ class QuietWatch:
     """Whether a submission has done all it was going to do with what it was sent, so that a wait for its
     reply can end at once. A streak of looks, `stable` seconds long at least, that begins with every
     thread waiting and nothing sent to it unread, during which
-    - no thread that waits for something from outside (input, a connection, a lock: an untimed wait)
-      moves: same system call, no new block; no thread starts or ends; nothing is left unread where a
-      polling thread could read it (`unread()`: True while something is, None if it cannot be told);
-    - every thread in a wait that ends by itself (a sleep, a select() with a timeout: a polling loop, or
-      a loop that looks at run_event now and then) has woken and waited again twice, so that what it does
-      when it wakes, for what it found or for what another such thread handed it, is done;
+    - no thread that waits for something from outside only (input, a connection, a lock: an untimed
+      wait) moves: same system call, no new block; no thread starts or ends; nothing is left unread where
+      a polling thread could read it (`unread()`: True while something is, None if it cannot be told);
+    - every thread in a short timer (a sleep-polling loop, Event.wait(0.1) in a loop: it may act, when it
+      wakes, on what another thread left for it) has woken and waited again twice, so that what it does
+      when it wakes is done. A thread that waits for descriptors with a timeout (a select() or socket
+      timeout, of 0.05 s or 60 s) is not waited for: what it waits for would have woken it, and its
+      timeout only loops; nor is a timer that fires more than LONG_TIMER seconds later (what such a
+      program does on it, it delays by as much: judgement-calls.md, "Timing style is free");
     and at whose end every thread waits. Then it sends nothing more until something new reaches it.
 
     Call `quiet()` between reads, as often as you like: it looks at random moments some milliseconds
-    apart, only once `after` seconds passed (most replies come sooner, and a look costs two reads of
+    apart, only once `after` seconds passed (most replies come sooner, and a look costs a few reads of
     /proc per thread). `ignore`: (pid, tid) of threads that are not the submission's (the agent's channel
     reader, which the harness's own requests wake). True, False, or None when this machine cannot tell
-    (then wait out the deadline, as without it). A thread of a polling loop is seen running now and then
-    (its wake-ups): that is its own business and does not break the streak; any other movement does."""
+    (then wait out the deadline, as without it). A polling thread is seen running now and then (its
+    wake-ups): that is its own business and does not break the streak; any other movement does."""
 
     def __init__(self, pid, unread=None, stable=QUIET_STABLE, after=QUIET_AFTER, ignore=()):
         self.pid = pid
@@ -485,6 +568,7 @@ class QuietWatch:
         self.not_before = time.monotonic() + after
         self.last = False
         self.gone = False                # quiet because the process has ended
+        self.timers = {}                 # (pid, tid) -> (blocks, seconds, seen at) of its current timer
         self._reset()
 
     def _reset(self):
@@ -502,7 +586,7 @@ class QuietWatch:
     def _pending(self, threads):
         """Input left unread while a polling thread could read it (None: cannot tell). Where every thread
         waits for something from outside, input already there will never be read."""
-        if self.unread is None or not any(state and state[1] for state, _ in threads.values()):
+        if self.unread is None or not any(state and state.timed for state, _ in threads.values()):
             return False
         return self.unread()
 
@@ -521,23 +605,44 @@ class QuietWatch:
             self._reset()
             return None
         all_waiting = all(state is not None for state, _ in threads.values())
+        self._note_timers(now, threads)
         if self.start is None or set(threads) != set(self.start) or pending:
             self._begin(now, threads, all_waiting and not pending)
             return False
         for key, (state, blocks) in threads.items():
             first_state, first_blocks = self.start[key]
-            if first_state[1]:
+            if first_state.timed:
                 continue                               # a polling thread: its wake-ups are its own
-            if state != first_state or blocks != first_blocks:
+            if not first_state.same(state) or blocks != first_blocks:
                 self._begin(now, threads, all_waiting)  # something from outside woke it
                 return False
         if not all_waiting or now - self.since < self.stable:
             return False
+        return all(self._settled(key, now, blocks) for key, (_, blocks) in threads.items())
+
+    def _note_timers(self, now, threads):
+        """Remember, for each thread in a timer, how far off that timer was when first seen (a wait is
+        the same one while the thread has not blocked again)."""
         for key, (state, blocks) in threads.items():
-            first_state, first_blocks = self.start[key]
-            if first_state[1] and (blocks is None or first_blocks is None or blocks - first_blocks < 2):
-                return False                           # has not woken and waited again twice since
-        return True
+            if state is None or state.kind != 'timer':
+                self.timers.pop(key, None)
+            elif key not in self.timers or self.timers[key][0] != blocks:
+                self.timers[key] = (blocks, state.seconds, now)
+
+    def _settled(self, key, now, blocks):
+        """Whether the thread `key`, waiting since the streak began, has done what it does by itself."""
+        first_state, first_blocks = self.start[key]
+        if first_state.kind != 'timer':
+            return True
+        if blocks is not None and first_blocks is not None and blocks - first_blocks >= 2:
+            return True                                # has woken and waited again twice since
+        timer = self.timers.get(key)
+        if timer is None:
+            return True                                # no longer in a timer: a look will tell
+        _, seconds, seen = timer
+        if seconds is None:
+            return now - seen >= LONG_TIMER            # unknown: as long as the longest one waited for
+        return seconds > LONG_TIMER
 
     def _begin(self, now, threads, all_waiting):
         if all_waiting:

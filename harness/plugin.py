@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from . import clock as check_clock
 from . import leniency, platform
 from .catalog import GROUPS, CheckInfo, info_of, with_overrides
 from .report.gradescope import gradescope
@@ -150,6 +151,7 @@ class Collector:
         self.not_blocking = set()     # failed checks whose dependents may run all the same (see below)
         self.scheduler = None
         self.scheduled = set()        # nodeids the scheduler runs
+        self.clocks = {}              # nodeid -> CheckClock of the checks run in pytest's loop
         self._shared = None
 
     def info(self, item):
@@ -164,6 +166,12 @@ class Collector:
             if dropped:
                 items[:] = [item for item in items if item not in dropped]
                 self.config.hook.pytest_deselected(items=dropped)
+
+        # A check's time is kept by its CheckClock (harness/clock.py), never by pytest-timeout: its signal
+        # fires in the main thread wherever that is, and inside pytest's hooks it ends the run without results.
+        for item in items:
+            if info_of(item) is not None:
+                item.add_marker(pytest.mark.timeout(0), append=False)
 
         # Prerequisites run first: the structure checks, then each class in the catalog's order.
         def rank(item):
@@ -187,7 +195,13 @@ class Collector:
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
-        if call.when == 'call' or (call.when == 'setup' and report.outcome != 'passed'):
+        running = self.clocks.get(item.nodeid)
+        if running is not None and running.expired and call.when in ('setup', 'call'):
+            # Whatever the check raised once its agents were killed: the verdict is that it ran out of time.
+            report.outcome, report.longrepr = 'failed', running.message()
+            report.user_properties.append(('notes', leniency.notes()))
+            report.user_properties.append(('message', running.message()))
+        elif call.when == 'call' or (call.when == 'setup' and report.outcome != 'passed'):
             report.user_properties.append(('notes', leniency.notes()))
             if call.excinfo is not None and not call.excinfo.errisinstance(pytest.skip.Exception):
                 report.user_properties.append(('message', failure_message(call.excinfo)))
@@ -249,6 +263,19 @@ class Collector:
             return None
         report(item, self.scheduler.outcome(item))
         return True
+
+    @pytest.hookimpl(hookwrapper=True, specname='pytest_runtest_protocol')
+    def pytest_runtest_protocol_under_clock(self, item, nextitem):
+        """A check run in pytest's own loop (--serial, or a fixture the scheduler cannot build) runs under
+        its clock, in the main thread; the scheduler keeps the clocks of the checks it runs."""
+        info = self.info(item) if item.nodeid not in self.scheduled else None
+        if info is None:
+            yield
+            return
+        running = check_clock.CheckClock(info.timeout)
+        self.clocks[item.nodeid] = running
+        with check_clock.bound(running):
+            yield
 
     def pytest_unconfigure(self, config):
         use_python(None)

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import platform, sandbox
+from . import clock, platform, sandbox
 from .errors import AgentError, AgentGone, AgentTimeout, CallFailed, SubmissionProblem, describe_exit  # noqa: F401
 from .sandbox import (AGENT_PYTHON_ENV, AGENT_USER_ENV, TaskGroup, agent_python, agent_user_from_env,  # noqa: F401
                       resolve_user)
@@ -307,6 +307,7 @@ class Agent:
         if ours is None:
             ours = self.proc.channel
         _LIVE_AGENTS.add(self)
+        clock.register(self)          # killed when the check that started it runs out of time
         if self.group is not None and self.group.path:
             _TASK_WATCH.start()
         self._channel = ours
@@ -609,6 +610,7 @@ class AgentPool:
         thread.join()
         if 'error' in holder:
             raise holder['error']
+        clock.register(holder['agent'])    # killed when the check that took it runs out of time
         return holder['agent']
 
     def close(self):

@@ -14,13 +14,14 @@ instructor's check that asks for others runs in pytest's own loop, after its pre
 (The differential checks run side by side too: hypothesis is thread-safe from 6.136 on.)
 """
 
+import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
 import pytest
 
+from . import clock as check_clock
 from . import leniency
 from .catalog import info_of
 from .fixtures import constructed_client, fresh_agent, running_server
@@ -29,17 +30,6 @@ from .results import failure_text
 FIXTURES = {'submission_path', 'pytestconfig', 'request', 'credit', 'agent_pool', 'dialects', 'agent',
             'tcp_server', 'udp_server', 'tcp_client', 'udp_client'}
 DEFAULT_CONCURRENCY = 6
-_local = threading.local()
-
-
-def allowed_seconds(seconds):
-    """A check that needs more than its declared timeout (the differential checks, with a large budget)
-    asks for it here: honoured by the scheduler when the check runs in one of its threads."""
-    extend = getattr(_local, 'extend', None)
-    if extend is not None:
-        extend(seconds)
-        return True
-    return False
 
 
 class Outcome:
@@ -85,10 +75,9 @@ class Scheduler:
         self.status = {}                     # check id -> passed / failed / skipped
         self.not_blocking = set()
         self.changed = threading.Condition()
-        self.agents = {}                     # nodeid -> agents given to the running check
-        self.deadlines = {}                  # nodeid -> {'started':, 'at':} of the checks running
+        self.clocks = {}                     # nodeid -> the CheckClock of each check running
         self.pending = []                    # checks not handed to the threads yet
-        self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix='check')
+        self.pool = CheckThreads(concurrency)
         self.stopping = False
 
     def start(self):
@@ -110,16 +99,17 @@ class Scheduler:
         """Block until `item` has an outcome; return it."""
         with self.changed:
             while item.nodeid not in self.done:
-                self.changed.wait(0.5)
-                self._enforce_deadlines()
+                self.changed.wait()
             return self.done[item.nodeid]
 
     def stop(self):
+        """The run is over: kill what checks still running hold (their threads end by themselves; they
+        are daemon threads, so they keep no process alive once the results are written)."""
         self.stopping = True
-        for agents in list(self.agents.values()):
-            for agent in agents:
+        for running in list(self.clocks.values()):
+            for agent in list(running.agents):
                 agent.release()
-        self.pool.shutdown(wait=False)
+        self.pool.shutdown()
 
     # -- one check ---------------------------------------------------------------------------------
 
@@ -148,39 +138,42 @@ class Scheduler:
     def _run(self, item):
         info = self.collector.info(item)
         props = {'check_info': asdict(info)}
-        problem = self._prerequisite_problem(info)
-        if problem is not None:
-            self._finish(item, Outcome('skipped', dict(props, notes=[]), longrepr=_skip_repr(item, problem)))
-            return
-        self._execute(item, info, props)
+        try:
+            problem = self._prerequisite_problem(info)
+            if problem is not None:
+                self._finish(item, Outcome('skipped', dict(props, notes=[]), longrepr=_skip_repr(item, problem)))
+                return
+            self._execute(item, info, props)
+        except BaseException as error:     # a fault of ours: the check fails, saying so, and the run goes on
+            message = 'the harness failed while running this check: {}'.format(failure_text(error))
+            self._finish(item, Outcome('failed', dict(props, notes=[], message=message), message))
 
     def _execute(self, item, info, props):
         leniency.begin_check()
         started = time.monotonic()
-        deadline = {'started': started, 'at': started + info.timeout}
-        _local.extend = lambda seconds: deadline.__setitem__('at', max(deadline['at'], time.monotonic() + seconds))
-        self.deadlines[item.nodeid] = deadline
+        running = check_clock.CheckClock(info.timeout, on_expiry=lambda: self._time_out(item, running))
+        self.clocks[item.nodeid] = running
         request = None
         stack = []
-        try:
-            fixtures = {}
-            request = FakeRequest(item, fixtures)
-            self._build(item, info, request, fixtures, stack)
-            kwargs = {name: fixtures[name] for name in item._fixtureinfo.argnames}
-            item.obj(**kwargs)
-            status, longrepr = 'passed', None
-        except pytest.skip.Exception as skipped:
-            status, longrepr = 'skipped', _skip_repr(item, str(skipped.msg))
-        except BaseException as error:          # a check's failure, whatever it raised
-            status, longrepr = 'failed', error
-        finally:
-            for closing in reversed(stack):
-                try:
-                    closing.__exit__(None, None, None)
-                except BaseException:
-                    pass
-            self.agents.pop(item.nodeid, None)
-            _local.extend = None
+        with check_clock.bound(running):
+            try:
+                fixtures = {}
+                request = FakeRequest(item, fixtures)
+                self._build(item, info, request, fixtures, stack)
+                kwargs = {name: fixtures[name] for name in item._fixtureinfo.argnames}
+                item.obj(**kwargs)
+                status, longrepr = 'passed', None
+            except pytest.skip.Exception as skipped:
+                status, longrepr = 'skipped', _skip_repr(item, str(skipped.msg))
+            except BaseException as error:          # a check's failure, whatever it raised
+                status, longrepr = 'failed', error
+            finally:
+                for closing in reversed(stack):
+                    try:
+                        closing.__exit__(None, None, None)
+                    except BaseException:
+                        pass
+        self.clocks.pop(item.nodeid, None)
         user_props = dict(request.node.user_properties) if request is not None else {}
         props.update(user_props)
         props['notes'] = leniency.notes()
@@ -202,7 +195,6 @@ class Scheduler:
                 wanted.add('agent')
         if 'agent' in wanted:
             fixtures['agent'] = self._enter(stack, fresh_agent(self.run.pool))
-            self.agents.setdefault(item.nodeid, []).append(fixtures['agent'])
         for name in ('tcp_server', 'udp_server'):
             if name in wanted:
                 fixtures[name] = self._enter(stack, running_server(fixtures['agent'], self.run.dialects,
@@ -220,23 +212,40 @@ class Scheduler:
 
     # -- time limits ---------------------------------------------------------------------------------
 
-    def _enforce_deadlines(self):
-        """(Called with `changed` held.) A check past its time: its outcome is a timeout, its agents are
-        killed so that its thread comes free."""
-        now = time.monotonic()
-        for nodeid, deadline in list(self.deadlines.items()):
-            if nodeid in self.done or now < deadline['at']:
-                continue
-            item = next(i for i in self.items if i.nodeid == nodeid)
-            info = info_of(item)
-            message = 'the check ran out of time ({:.0f}s): the submission did not respond'.format(
-                deadline['at'] - deadline['started'])
-            props = {'check_info': asdict(self.collector.info(item)), 'notes': [], 'message': message}
-            self.done[nodeid] = Outcome('failed', props, message, info.timeout, skipped_at='call')
-            self.status[info.id] = 'failed'
-            for agent in self.agents.pop(nodeid, []):
-                agent.release()
-            self.changed.notify_all()
+    def _time_out(self, item, running):
+        """(From the check's clock, once its agents were killed.) The check's outcome is a timeout; its
+        thread ends by itself once its waits on the dead agents end, and what it then reports is ignored."""
+        message = running.message()
+        props = {'check_info': asdict(self.collector.info(item)), 'notes': [], 'message': message}
+        self._finish(item, Outcome('failed', props, message, running.allowed, skipped_at='call'))
+
+
+class CheckThreads:
+    """`concurrency` daemon threads that run what is submitted, in order. Not a ThreadPoolExecutor: its
+    threads are joined when the interpreter exits, so a check still waiting on a dead submission would
+    keep the process alive after the results were written."""
+
+    def __init__(self, concurrency):
+        self.work = queue.Queue()
+        self.threads = [threading.Thread(target=self._serve, name='check-{}'.format(n), daemon=True)
+                        for n in range(concurrency)]
+        for thread in self.threads:
+            thread.start()
+
+    def submit(self, function, *args):
+        self.work.put((function, args))
+
+    def shutdown(self):
+        for _ in self.threads:
+            self.work.put(None)
+
+    def _serve(self):
+        while True:
+            task = self.work.get()
+            if task is None:
+                return
+            function, args = task
+            function(*args)
 
 
 def _expected_cost(info):

@@ -8,7 +8,6 @@ Deterministic by default (a fixed seed, so a student sees the same result twice)
 `--differential-budget` sets how many scenarios each protocol gets (a small number by default)."""
 
 import contextlib
-import signal
 import threading
 import time
 
@@ -19,7 +18,7 @@ from hypothesis.errors import Flaky
 from harness import leniency
 from harness.catalog import check
 from harness.runner import AgentError
-from harness.schedule import allowed_seconds
+from harness.clock import allowed_seconds
 from harness.scenarios import ScenarioFailed, action_sequences, assert_scenario, shorten
 from harness.subjects import ServerSubject
 
@@ -62,19 +61,6 @@ def shrinking_bounded(seconds):
                 engine.MAX_SHRINKING_SECONDS = _bounding['saved']
 
 
-def allow_seconds(seconds):
-    """The check's timeout (120 s) suits the default budget; a larger budget needs more. Run by the
-    scheduler (harness/schedule.py), the check asks it; run by pytest, pytest-timeout's SIGALRM timer is
-    re-armed to `seconds` if it is running and would fire sooner (its handler stays)."""
-    if allowed_seconds(seconds):
-        return
-    if not hasattr(signal, 'setitimer') or threading.current_thread() is not threading.main_thread():
-        return
-    remaining, _ = signal.getitimer(signal.ITIMER_REAL)
-    if 0 < remaining < seconds:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-
-
 def differential(protocol, pool, config, dialects, disconnects=False):
     budget = config.getoption('differential_budget')
     if budget <= 0:
@@ -83,7 +69,7 @@ def differential(protocol, pool, config, dialects, disconnects=False):
     if not dialect.can_join:
         pytest.skip('skipped: no client could join your {} (see {}.welcome)'.format(
             'ServerTCP' if protocol == 'tcp' else 'ServerUDP', protocol))
-    allow_seconds(SECONDS_PER_SCENARIO * budget + SHRINK_SECONDS + SHORTEN_SECONDS + 60)
+    allowed_seconds(SECONDS_PER_SCENARIO * budget + SHRINK_SECONDS + SHORTEN_SECONDS + 60)
     chosen_seed = config.getoption('differential_seed')
 
     def play(actions):
