@@ -32,6 +32,10 @@ def show(data, limit=200):
     return text if len(text) <= limit else text[:limit] + '...'
 
 
+def _bytes(count):
+    return '{} byte{}'.format(count, 's' if count != 1 else '')
+
+
 IDLE_REMARK = ' (and the client had handled all it was sent: it was not going to send more)'
 
 
@@ -140,6 +144,17 @@ class FakeTcpServer(Watched):
         raise FakeServerError('the server expected the client to send {}; it received {}{}'.format(
             show(data), show(got), remark if data.startswith(got) else ''))
 
+    def expect_nothing_more(self, after):
+        """The client sent nothing beyond what was expected so far (call once it is done: its run()
+        ended). A transcript is compared whole, not searched: 'exit' sent twice is not 'exit'."""
+        if self.conn is None:
+            return
+        self._drain()
+        extra = self.pending()
+        if extra:
+            self.cursor = len(self.received)
+            raise FakeServerError('after {} the client sent {} more: {}'.format(after, _bytes(len(extra)), show(extra)))
+
     def client_unread(self):
         """True while something this server sent lies unread at the client (None: cannot tell)."""
         if self.conn is None:
@@ -218,6 +233,15 @@ class FakeUdpServer(Watched):
             if len(self.datagrams) == before:
                 break
         return True
+
+    def expect_nothing_more(self, after):
+        """The client sent no datagram beyond those expected so far (call once it is done)."""
+        self._drained()
+        extra = self.pending()
+        if extra:
+            self.cursor = len(self.datagrams)
+            raise FakeServerError('after {} the client sent {} more datagram{}: {}'.format(
+                after, len(extra), 's' if len(extra) != 1 else '', ', '.join(show(d) for d in extra[:5])))
 
     def client_unread(self):
         """True while a datagram this server sent lies unread at the client (None: cannot tell)."""

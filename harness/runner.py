@@ -32,6 +32,7 @@ OUTPUT_LIMIT = 1 << 20
 _CAN_SELECT_PIPES = os.name == 'posix' and not platform.WINDOWS  # select() on a pipe: not on Windows
 IMPORT_TIMEOUT = 5.0
 CALL_TIMEOUT = 3.0
+ENDED_SLACK = 2.0      # Agent.wait_ended: beyond two periods of the slowest loop waited for, a busy machine's
 
 
 @dataclass
@@ -411,8 +412,10 @@ class Agent:
             raise self._gone_error()
         return request_id
 
-    def wait(self, request_id, timeout):
-        """The value of a request sent earlier; AgentTimeout, CallFailed or AgentGone otherwise."""
+    def wait(self, request_id, timeout, settled=None):
+        """The value of a request sent earlier; AgentTimeout, CallFailed or AgentGone otherwise. `settled`:
+        a callable (a QuietWatch's quiet), asked now and then, true once the submission will do nothing
+        more by itself: then the wait ends without its reply, as at the deadline."""
         op = self._pending.get(request_id, 'request')
         end = time.monotonic() + timeout
         with self._lock:
@@ -422,7 +425,18 @@ class Agent:
                     break
                 if remaining <= 0:
                     break
-                self._lock.wait(remaining)
+                if settled is None:
+                    self._lock.wait(remaining)
+                    continue
+                self._lock.wait(min(remaining, 0.02))
+                if request_id not in self._replies and not self._gone:
+                    self._lock.release()
+                    try:
+                        done = settled()         # reads /proc: not under the lock the reader needs
+                    finally:
+                        self._lock.acquire()
+                    if done and request_id not in self._replies:
+                        break
             reply = self._replies.pop(request_id, None)
         if reply is None:
             if self._gone or not self.alive:
@@ -542,9 +556,18 @@ class Agent:
             if time.monotonic() >= end:
                 return False
 
-    def quiet_watch(self, unread=None):
+    def quiet_watch(self, unread=None, long=platform.LONG_POLL, polls=False):
         """A platform.QuietWatch of this agent's submission (the agent's own channel thread left out)."""
-        return platform.QuietWatch(self.proc.pid, unread=unread, ignore=self.own_threads)
+        return platform.QuietWatch(self.proc.pid, unread=unread, ignore=self.own_threads, long=long, polls=polls)
+
+    def wait_ended(self, request_id, bound):
+        """Wait for the reply to `request_id` (a run() or a call the text says must end), for as long as
+        the submission may still act by itself within `bound` seconds: until it replies, or until every
+        polling loop of it that wakes within `bound` seconds woke twice and nothing else moves (a loop
+        polling every 2 s ends within about 2 s; one that polls every 60 s, or waits for input, will not).
+        So the verdict is the program's, not the machine's: the deadline is generous, and a busy machine
+        only makes it come later. Raises as `wait` does when it did not end."""
+        return self.wait(request_id, 2 * bound + ENDED_SLACK, settled=self.quiet_watch(long=bound, polls=True).quiet)
 
     def cpu_seconds(self):
         """CPU time the agent (all its threads) has used so far; None where it cannot be measured."""

@@ -257,9 +257,11 @@ class ServerSubject:
     # -- stopping ----------------------------------------------------------------------------------
 
     def run_returned(self, within):
-        """Wait for run() to return. Returns (True, reply) or (False, None) if it is still running."""
+        """Wait for run() to return, for as long as a loop of it that polls every `within` seconds or
+        faster may take to notice (runner.Agent.wait_ended). Returns (True, reply) or (False, None) if it
+        is still running."""
         try:
-            return True, self.agent.wait(self.running, within)
+            return True, self.agent.wait_ended(self.running, within)
         except AgentTimeout:
             return False, None
         except CallFailed as error:
@@ -399,9 +401,13 @@ class ClientSubject:
         """Call a method in a thread of the agent; returns a request id for `outcome`."""
         return self.agent.send('call', obj='client', method=method, args=list(args))
 
-    def outcome(self, request_id, within, what):
-        """The value of a started call; AssertionError saying where it was stuck if it did not return."""
+    def outcome(self, request_id, within, what, ends=False):
+        """The value of a started call; AssertionError saying where it was stuck if it did not return.
+        `ends`: a call the text says ends by itself once told to (receive() on 'server-shutdown'): waited
+        for as run() is (runner.Agent.wait_ended)."""
         try:
+            if ends:
+                return self.agent.wait_ended(request_id, within)
             return self.agent.wait(request_id, within)
         except AgentTimeout as error:
             raise AssertionError('{} did not return within {:.1f}s{}'.format(
@@ -548,9 +554,10 @@ class ClientSubject:
 
     def run_outcome(self, within=leniency.RUN_STOP_WITHIN):
         """How run() ended: 'returned', the name of the exception that ended it, 'process ended (...)'
-        or None if it is still running after `within` seconds (then `stuck_at` says where)."""
+        or None if it did not, in as long as a loop of it that polls every `within` seconds or faster
+        may take (runner.Agent.wait_ended; then `stuck_at` says where)."""
         try:
-            value = self.agent.wait(self.running, within)
+            value = self.agent.wait_ended(self.running, within)
         except AgentTimeout as error:
             self.stuck_at = error.where
             return None

@@ -33,6 +33,13 @@ POLLING_LOOP = '''
     while True:
         time.sleep(PERIOD)               # a polling loop: its work comes after each sleep
 '''
+SELECT_LOOP = '''
+    import select, socket
+    a, b = socket.socketpair()
+    print('ready', flush=True)
+    while True:
+        select.select([a], [], [], PERIOD)   # a select() loop that looks at a flag when it times out
+'''
 BUSY = '''
     import threading
     print('ready', flush=True)
@@ -105,10 +112,26 @@ def test_a_polling_loop_is_quiet_once_it_woke_twice(processes):
     assert 2 * period - 0.1 <= took <= 2 * period + 1.0, took
 
 
-def test_a_polling_loop_is_not_quiet_before_it_woke(processes):
-    process, _ = started(POLLING_LOOP, PERIOD=0.9)
+@pytest.mark.parametrize('loop', ['sleep', 'select'])
+def test_a_polling_loop_is_not_quiet_before_it_woke(processes, loop):
+    """A select() loop only where the program was asked to stop (`polls`): then it acts when it wakes."""
+    process, _ = started(POLLING_LOOP if loop == 'sleep' else SELECT_LOOP, PERIOD=0.9)
     processes.append(process)
-    assert seconds_until_quiet(platform.QuietWatch(process.pid, after=0.0), 0.8) is None
+    assert seconds_until_quiet(platform.QuietWatch(process.pid, after=0.0, polls=True), 0.8) is None
+
+
+def test_a_select_loop_with_nothing_to_read_is_quiet_at_once(processes):
+    process, _ = started(SELECT_LOOP, PERIOD=0.9)
+    processes.append(process)
+    took = seconds_until_quiet(platform.QuietWatch(process.pid, after=0.0), 5.0)
+    assert took is not None and took < 0.5, took
+
+
+def test_a_longer_bound_waits_for_longer_polls(processes):
+    process, _ = started(SELECT_LOOP, PERIOD=1.5)
+    processes.append(process)
+    took = seconds_until_quiet(platform.QuietWatch(process.pid, after=0.0, long=2.0, polls=True), 6.0)
+    assert took is not None and took >= 2 * 1.5 - 0.1, took
 
 
 LONG_WAITS = {
@@ -128,7 +151,7 @@ def test_long_polls_and_timers_are_quiet_at_once(processes, wait):
     process, _ = started(code)
     processes.append(process)
     took = seconds_until_quiet(platform.QuietWatch(process.pid, after=0.0), 5.0)
-    assert took is not None and took < platform.LONG_TIMER, took
+    assert took is not None and took < platform.LONG_POLL, took
 
 
 def test_a_running_thread_is_never_quiet(processes):

@@ -146,7 +146,7 @@ def client_checks(protocol):
         client.connect('Welcome')
         receiving = client.start_call('receive')
         client.reply('server-shutdown')
-        client.outcome(receiving, 2.0, "receive(), after 'server-shutdown',")
+        client.outcome(receiving, 2.0, "receive(), after 'server-shutdown',", ends=True)
         client.assert_events_set("receive() returned on 'server-shutdown'")
 
     @define('test_run_sends_lines', 'run_sends_lines', 4, 'run', (RUN_CONNECTS, RUN_LINES),
@@ -165,6 +165,7 @@ def client_checks(protocol):
         client.type('exit')
         client.expect_sent('exit')
         client.assert_run_ends("the user typed 'exit'")
+        client.server.expect_nothing_more("'exit'")
 
     @define('test_run_end_of_input', 'run_end_of_input', 0, 'run', (),
             "At the end of input (input() raises EOFError), leave as for 'exit' instead of waiting.",
@@ -185,6 +186,7 @@ def client_checks(protocol):
         client.interrupt()
         client.expect_sent('exit')
         client.assert_run_ends('Ctrl-C', interrupted=True)
+        client.server.expect_nothing_more("'exit'")
 
     @define('test_run_name_taken', 'run_name_taken', 2, 'run, connect_server', (RUN_CONNECTS,),
             'When connect_server() returns False, run() returns at once, without reading input.',

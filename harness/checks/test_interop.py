@@ -13,7 +13,7 @@ from harness.catalog import check
 from harness.peers import poll, unread_at_server
 from harness.plugin import REFERENCE
 from harness.runner import Agent, AgentError, run_server
-from harness.subjects import UNOBSERVABLE_SETTLE, settle
+from harness.subjects import settle
 
 STAGES = ('join', 'chat a→b', 'chat b→a', 'leave', 'shutdown')
 # The most a stage waits. A wait ends as soon as what it waits for happens, or once the whole room (the
@@ -50,17 +50,20 @@ class Room:
 
     def gave_up(self, client):
         """Whether `client`, once it has done all it does with the server's reply, ended run(): it gave up
-        on joining. Waits for that to be decided: the client ended, or the whole room is quiet; where
-        quiet cannot be seen, a short fixed wait stands in (UNOBSERVABLE_SETTLE)."""
-        within = WITHIN if platform.OBSERVES_THREADS else UNOBSERVABLE_SETTLE
-        poll(client.gave_up, bool, within, 0.02, settled=self.quiet_now())
+        on joining. Called after client.settled(): the reply was read and run()'s thread is idle in a
+        wait, back at its input, or run() ended. Nothing of the room's needs to be quiet for that."""
         with contextlib.suppress(AgentError):
             client.agent.request('ping')    # replies come in order: a run() that ended has said so by now
         return client.gave_up()
 
-    def quiet_now(self):
-        watches = [self.server.quiet_watch(unread=unread_at_server(self.protocol, self.port, self._connections))] + [
-            client.agent.quiet_watch(unread=self._unread_at_client(client)) for client in self.clients]
+    def quiet_now(self, stopping=False):
+        """`stopping`: the server was asked to stop: its loops that poll must have woken (and closed what
+        they hold) before it counts as quiet (harness.platform.QuietWatch's `polls`)."""
+        watches = [self.server.quiet_watch(unread=unread_at_server(self.protocol, self.port, self._connections),
+                                           long=leniency.RUN_STOP_WITHIN if stopping else platform.LONG_POLL,
+                                           polls=stopping)] + [
+            client.agent.quiet_watch(unread=self._unread_at_client(client), polls=stopping)
+            for client in self.clients]
 
         def quiet():
             return all([watch.quiet() is True for watch in watches])     # every watch looks, each time
@@ -118,8 +121,9 @@ class Client:
     def type(self, text):
         self.agent.type_line(text)
 
-    def ended(self, within=WITHIN):
-        poll(lambda: self.agent.poll_reply(self.running), bool, within, 0.02, settled=self.room.quiet_now())
+    def ended(self, within=WITHIN, stopping=False):
+        poll(lambda: self.agent.poll_reply(self.running), bool, within, 0.02,
+             settled=self.room.quiet_now(stopping))
         try:
             self.agent.wait(self.running, 0.0)
             return True
@@ -129,7 +133,7 @@ class Client:
 
     def stopped(self, within=WITHIN):
         """Ended, or (a client that waits in input() for one more line) told to stop: exit_run is set."""
-        if self.ended(within):
+        if self.ended(within, stopping=True):
             return True
         with contextlib.suppress(AgentError):
             return bool(self.agent.get('client', 'exit_run').get('is_set'))
@@ -199,7 +203,7 @@ def converse(server_path, client_path, protocol, stages, dialect=None):
             bob.type('hi alice')
             stages['chat b→a'] = alice.sees_any(chat('bob', 'hi alice'))
             bob.type('exit')
-            stages['leave'] = alice.sees(dialect.left_text('bob')) and bob.ended()
+            stages['leave'] = alice.sees(dialect.left_text('bob')) and bob.ended(stopping=True)
             stop(server, running, protocol)
             stages['shutdown'] = alice.stopped()
         finally:
@@ -222,7 +226,7 @@ def stop(server, running, protocol):
                 server.interrupt()
                 if not platform.CTRL_C_ENDS_BLOCKING_CALLS:
                     nudge(server, protocol)      # Windows: the Ctrl-C takes effect when the wait ends
-            server.wait(running, leniency.RUN_STOP_WITHIN if how == 'run_event' else SIGINT_STOP_WITHIN)
+            server.wait_ended(running, leniency.RUN_STOP_WITHIN if how == 'run_event' else SIGINT_STOP_WITHIN)
             return
 
 
