@@ -283,6 +283,13 @@ class Agent:
         getattr(self.objects[request['obj']], request['name']).set()
         return True
 
+    def op_clear_event(self, request):
+        """Clear the event if it is set; True if it was."""
+        event = getattr(self.objects[request['obj']], request['name'])
+        was = event.is_set()
+        event.clear()
+        return was
+
     def op_stacks(self, request):
         frames = sys._current_frames()
         names = {t.ident: t.name for t in threading.enumerate()}

@@ -44,7 +44,10 @@ class Dialects:
         return self._learn(('server', protocol), probe_server)
 
     def client(self, protocol):
-        return self._learn(('client', protocol), probe_client)
+        def probe(agent, protocol):
+            # A client that refuses 'Welcome' may take what its own server greets with (learned only then).
+            return probe_client(agent, protocol, greetings=lambda: [self.server(protocol).greeting])
+        return self._learn(('client', protocol), probe)
 
 
 class Run:

@@ -186,6 +186,11 @@ def client_ended_by(how, when='at the end of input'):
     return False
 
 
+def event_cleared_before_judging(name):
+    return ('{} was already set before the step this check judges (__init__ should leave it cleared: see the '
+            'attributes check); the harness cleared it, so that this check judges what the method sets'.format(name))
+
+
 def client_interrupt_propagated():
     note("run() let KeyboardInterrupt out after Ctrl-C (having sent 'exit'): counted as ended")
 
@@ -283,6 +288,7 @@ class ServerDialect:
     leave_works: bool = True              # 'exit' removes the client (its announcement or the count shows it)
     variants: Tuple[str, ...] = ()
     startup_error: Optional[str] = None   # constructing the server or starting run() failed so
+    greeting: str = 'Welcome'             # what it greets a new client with (a template: it may hold the name)
 
     @property
     def is_spec(self):
@@ -330,13 +336,22 @@ class ServerDialect:
             note(variant_spoken('server', variant))
 
 
+# Greetings that real clients accept instead of 'Welcome' (compared with ==, not searched for): a fake
+# server speaks the one a client accepts to judge its other methods (judgement-calls.md, "One fault, its
+# own checks"); client_x.connect fails on it. Tried after the client's own server's greeting.
+GREETING_VARIANTS = ('Welcome!', 'Welcome {name}', 'Welcome {name}!', 'Welcome, {name}!', 'Welcome {name}.',
+                     'Welcome to the chatroom!', 'Welcome to the chat!', 'welcome', 'WELCOME', 'Welcome.')
+
+
 @dataclass(frozen=True)
 class ClientDialect:
-    """What a submission's ClientTCP or ClientUDP sends, where the harness must adapt to it."""
+    """What a submission's ClientTCP or ClientUDP sends, and the greeting it accepts, where the harness
+    must adapt to it."""
     protocol: str
-    connects: bool = True                 # connect_server() returned True after 'Welcome'
+    connects: bool = True                 # connect_server() returned True after `greeting`
     join: str = '{name}'                  # the bytes that join (a template): TCP the name, UDP '{name}:join'
     wire: str = '{text}'                  # what send(text) puts on the wire: TCP the text, UDP '{name}:{text}'
+    greeting: str = 'Welcome'             # the greeting (a template) connect_server() takes for a welcome
     variants: Tuple[str, ...] = ()
 
     @classmethod
@@ -350,6 +365,9 @@ class ClientDialect:
 
     def wire_bytes(self, name, text):
         return render(self.wire, name, text)
+
+    def greeting_for(self, name):
+        return render(self.greeting, name)
 
     def note_use(self):
         for variant in self.variants:

@@ -159,7 +159,10 @@ class _ServerProbe:
         peer = self.connect(name)
         if self.protocol == 'tcp':
             with contextlib.suppress(peers.PeerError):
-                leniency.expect_welcome_tcp(peer, WITHIN, any_case=self.fields.get('welcome_any_case', False))
+                greeting = leniency.expect_welcome_tcp(peer, WITHIN,
+                                                       any_case=self.fields.get('welcome_any_case', False))
+                if first and greeting.strip() != 'Welcome':
+                    self.learn_greeting(greeting.strip(), name)
                 return peer
             seen = peer.transcript[peer.cursor:]
             peer.cursor = len(peer.transcript)
@@ -170,11 +173,17 @@ class _ServerProbe:
         if seen and 'welcome' in seen.lower():
             if first:
                 self.vary('welcome_any_case', True, variant_line('it greets with', 'Welcome', seen))
+                self.learn_greeting(seen.strip(), name)
             return peer
         if first and self.protocol == 'udp':
             return self.join_with_variant(name)
         raise _Learned(self.dialect() if not first else
                        ServerDialect(self.protocol, can_join=False, variants=tuple(self.variants)))
+
+    def learn_greeting(self, greeting, name):
+        """What the server greets with, where it is not exactly 'Welcome': its own client probably accepts
+        only that (probe_client tries it)."""
+        self.fields['greeting'] = learn_template(greeting, name=name) or greeting
 
     def join_with_variant(self, name):
         """UDP: the join '{name}:join' was not welcomed. Try each known variant from a socket of its own,
@@ -323,25 +332,47 @@ CLIENT_NAME = 'alice'
 CLIENT_TEXT = 'hello there'
 
 
-def probe_client(agent, protocol):
+def probe_client(agent, protocol, greetings=None):
     """The ClientDialect of the submission's ClientTCP/ClientUDP, learned in `agent` (which it uses up):
-    what connect_server() sends, whether it accepts 'Welcome', and what send(text) sends."""
+    what connect_server() sends, which greeting it takes for a welcome ('Welcome'; else the first of
+    `greetings()`, then leniency.GREETING_VARIANTS, that it accepts), and what send(text) sends."""
     spec = ClientDialect.spec(protocol)
-    server = fakes.fake_server(protocol)
-    server.quiet_watch = lambda: agent.quiet_watch(unread=server.client_unread)
+    servers = []
     cls = 'ClientTCP' if protocol == 'tcp' else 'ClientUDP'
     fields, variants = {}, []
+
+    def new_server():
+        server = fakes.fake_server(protocol)
+        server.quiet_watch = lambda: agent.quiet_watch(unread=server.client_unread)
+        servers.append(server)
+        return server
     try:
         with leniency.unnoted():
-            return _probe_client(agent, protocol, spec, server, cls, fields, variants)
+            return _probe_client(agent, protocol, spec, new_server, cls, fields, variants, greetings)
     except (AgentError, OSError, fakes.FakeServerError):
         return ClientDialect(protocol, connects=False, join=spec.join, wire=spec.wire,
                              variants=('the client could not be constructed',))
     finally:
-        server.close()
+        for server in servers:
+            server.close()
 
 
-def _probe_client(agent, protocol, spec, server, cls, fields, variants):
+def _connects(agent, server, cls, join, greeting):
+    """Whether a new client object in `agent`, joining `server` (with the bytes `join`, as seen before),
+    takes `greeting` for a welcome: connect_server() returns True."""
+    agent.construct('client', cls, CLIENT_NAME, server.port)
+    connecting = agent.send('call', obj='client', method='connect_server', args=[])
+    if _client_bytes(server, join) is None:
+        return False
+    server.send(leniency.render(greeting, CLIENT_NAME))
+    try:
+        return agent.wait(connecting, WITHIN).get('value') is True
+    except AgentError:
+        return False
+
+
+def _probe_client(agent, protocol, spec, new_server, cls, fields, variants, greetings):
+    server = new_server()
     agent.construct('client', cls, CLIENT_NAME, server.port)
     connecting = agent.send('call', obj='client', method='connect_server', args=[])
     seen = _client_bytes(server, spec.join_bytes(CLIENT_NAME))
@@ -357,6 +388,16 @@ def _probe_client(agent, protocol, spec, server, cls, fields, variants):
         connected = agent.wait(connecting, WITHIN).get('value') is True
     except AgentError:
         connected = False
+    if not connected:
+        candidates = list(dict.fromkeys(list(greetings() if greetings else []) + list(leniency.GREETING_VARIANTS)))
+        for greeting in [g for g in candidates if g != 'Welcome']:
+            server = new_server()
+            connected = _connects(agent, server, cls, seen, greeting)
+            if connected:
+                fields['greeting'] = greeting
+                variants.append(variant_line('it joins only when greeted with', 'Welcome',
+                                             leniency.render(greeting, CLIENT_NAME)))
+                break
     if not connected:
         return ClientDialect(protocol, connects=False, variants=tuple(variants) + (
             "connect_server() does not return True on 'Welcome'",), **{'wire': spec.wire, 'join': spec.join,

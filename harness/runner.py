@@ -536,6 +536,10 @@ class Agent:
     def set_event(self, obj, name, timeout=CALL_TIMEOUT):
         return self.request('set_event', timeout, obj=obj, name=name)
 
+    def clear_event(self, obj, name, timeout=CALL_TIMEOUT):
+        """Clear obj.name (a threading.Event); True if it was set."""
+        return self.request('clear_event', timeout, obj=obj, name=name)
+
     def start_run(self, obj):
         """Start obj.run() in the agent's main thread; returns a request id to `wait` on."""
         return self.send('run', obj=obj)

@@ -361,10 +361,20 @@ class ClientSubject:
         return self.agent.quiet_watch(unread=self.server.client_unread)
 
     def require_connect(self):
-        """Skip the check when connect_server() does not join even a server that answers 'Welcome'."""
+        """Skip the check when connect_server() joins no server, whatever it greets with ('Welcome' or a
+        known variant)."""
         if not self.dialect.connects:
             pytest.skip('skipped: connect_server() of your {} did not join a server that answered \'Welcome\' '
-                        '(see {}.connect)'.format(self.cls, 'client_tcp' if self.protocol == 'tcp' else 'client_udp'))
+                        '(nor a known variant of it; see {}.connect)'.format(
+                            self.cls, 'client_tcp' if self.protocol == 'tcp' else 'client_udp'))
+
+    def greeting(self, strict=False):
+        """What the fake server greets the client with: 'Welcome', or (noted) the variant the client takes
+        for a welcome, where it refuses 'Welcome' (its connect check fails on that; this one does not)."""
+        if strict or self.dialect.greeting == 'Welcome':
+            return 'Welcome'
+        self.dialect.note_use()
+        return self.dialect.greeting_for(self.name)
 
     # -- the wire ----------------------------------------------------------------------------------
 
@@ -415,13 +425,14 @@ class ClientSubject:
         except CallFailed as error:
             raise AssertionError('{} raised {}'.format(what, error)) from None
 
-    def connect(self, reply='Welcome', within=fakes.DEFAULT_WITHIN, strict=False):
-        """Call connect_server(), expect the join on the wire, answer `reply`; the value it returned."""
+    def connect(self, reply=None, within=fakes.DEFAULT_WITHIN, strict=False):
+        """Call connect_server(), expect the join on the wire, answer `reply` (None: the greeting it takes,
+        see `greeting`); the value it returned."""
         if not strict:
             self.require_connect()
         request = self.start_call('connect_server')
         self.expect_join(within, strict)
-        self.reply(reply)
+        self.reply(self.greeting(strict) if reply is None else reply)
         return self.outcome(request, within, 'connect_server()')
 
     def assert_connect_returns(self, reply, expected, within=fakes.DEFAULT_WITHIN, strict=False):
@@ -477,6 +488,15 @@ class ClientSubject:
                 problems.append('{} should start cleared (set means stop), but is set'.format(name))
         assert not problems, '; '.join(problems)
 
+    def clear_events(self):
+        """Start from the events as the text says they start, cleared, so that what a method then sets is
+        its own doing and not __init__'s: an event left set by __init__ (client_x.attributes fails on it)
+        is cleared here, noted."""
+        for name in ('exit_run', 'exit_receive'):
+            with contextlib.suppress(AgentError):
+                if self.agent.clear_event('client', name):
+                    leniency.note(leniency.event_cleared_before_judging(name))
+
     def events(self):
         """{'exit_run': is set, 'exit_receive': is set} (None for one that is not an Event)."""
         states = {}
@@ -522,12 +542,13 @@ class ClientSubject:
 
     # -- run() -------------------------------------------------------------------------------------
 
-    def start_run(self, reply='Welcome', within=fakes.DEFAULT_WITHIN):
-        """run() in the agent's main thread; the fake server takes the join and answers `reply`."""
+    def start_run(self, reply=None, within=fakes.DEFAULT_WITHIN):
+        """run() in the agent's main thread; the fake server takes the join and answers `reply` (None: the
+        greeting the client takes, see `greeting`)."""
         self.require_connect()
         self.running = self.agent.start_run('client')
         self.expect_join(within)
-        self.reply(reply)
+        self.reply(self.greeting() if reply is None else reply)
 
     def type(self, text):
         self.agent.type_line(text)

@@ -123,7 +123,7 @@ def client_checks(protocol):
     @define('test_send', 'send', 4, 'send', (words['send'],), words['send_hint'])
     def send(client):
         """send(text) puts exactly the assignment's message on the wire."""
-        client.connect('Welcome')
+        client.connect()
         for text in ('hello there', 'how are you?'):
             client.call('send', text)
             client.expect_sent(text, strict=True)
@@ -132,7 +132,7 @@ def client_checks(protocol):
             'receive() loops until exit_receive is set, and prints each message the server sends.')
     def receive_shows(client):
         """receive() displays each message the server sends."""
-        client.connect('Welcome')
+        client.connect()
         client.start_call('receive')
         for message in ('bob: hi alice', 'User carol joined'):
             mark = client.output_mark()
@@ -143,7 +143,8 @@ def client_checks(protocol):
             "When receive() gets 'server-shutdown', it sets exit_run and exit_receive and returns.")
     def receive_shutdown(client):
         """On 'server-shutdown', receive() sets exit_run and exit_receive and returns."""
-        client.connect('Welcome')
+        client.connect()
+        client.clear_events()
         receiving = client.start_call('receive')
         client.reply('server-shutdown')
         client.outcome(receiving, 2.0, "receive(), after 'server-shutdown',", ends=True)
@@ -154,14 +155,14 @@ def client_checks(protocol):
             'with send() ({}), without the newline.'.format(words['line']))
     def run_sends_lines(client):
         """run() joins, then sends each line the user types."""
-        client.start_run('Welcome')
+        client.start_run()
         client.type_and_expect('hello there')
         client.type_and_expect('how are you?')
 
     @define('test_run_exit', 'run_exit', 4, 'run', (RUN_ENDS,), words['exit_hint'])
     def run_exit(client):
         """Typing 'exit' sends 'exit' and ends run()."""
-        client.start_run('Welcome')
+        client.start_run()
         client.type('exit')
         client.expect_sent('exit')
         client.assert_run_ends("the user typed 'exit'")
@@ -172,7 +173,7 @@ def client_checks(protocol):
             tags=['robustness', cls])
     def run_end_of_input(client):
         """run() ends when its input ends (the text does not say; robustness)."""
-        client.start_run('Welcome')
+        client.start_run()
         client.end_input()
         client.assert_run_ends('the input ended')
 
@@ -181,7 +182,7 @@ def client_checks(protocol):
     @define('test_run_ctrl_c', 'run_ctrl_c', 3, 'run', (RUN_ENDS, CTRL_C), words['ctrl_c_hint'], depends=runs)
     def run_ctrl_c(client):
         """Ctrl-C (SIGINT) while run() waits for input sends 'exit' and ends run()."""
-        client.start_run('Welcome')
+        client.start_run()
         client.type_and_expect('hello')
         client.interrupt()
         client.expect_sent('exit')
@@ -201,7 +202,8 @@ def client_checks(protocol):
             "exit_run and exit_receive.", depends=runs)
     def run_server_shutdown(client):
         """While run() waits for input, 'server-shutdown' sets exit_run and exit_receive."""
-        client.start_run('Welcome')
+        client.clear_events()
+        client.start_run()
         client.type_and_expect('hello')
         client.wait_idle()
         client.reply('server-shutdown')
@@ -213,7 +215,7 @@ def client_checks(protocol):
             depends=[prefix + '.run_server_shutdown'])
     def run_returns_on_shutdown(client):
         """After 'server-shutdown', run() returns without waiting for more input."""
-        client.start_run('Welcome')
+        client.start_run()
         client.type_and_expect('hello')
         client.wait_idle()
         client.reply('server-shutdown')

@@ -206,6 +206,13 @@ def converse(server_path, client_path, protocol, stages, dialect=None):
             stages['leave'] = alice.sees(dialect.left_text('bob')) and bob.ended(stopping=True)
             stop(server, running, protocol)
             stages['shutdown'] = alice.stopped()
+            if not stages['shutdown'] and server.poll_reply(running):
+                # run() ended without telling the clients: how run() reacts to being stopped is the class
+                # checks' business (tcp.shutdown_run_event, ...), judged there and not twice. The stage
+                # judges what shutdown() does for the clients of the pairing.
+                with contextlib.suppress(AgentError):
+                    server.call('server', 'shutdown', timeout=leniency.RUN_STOP_WITHIN)
+                stages['shutdown'] = alice.stopped()
         finally:
             for client in clients:
                 client.close()
