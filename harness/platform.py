@@ -295,6 +295,9 @@ QUIET_LOOKS = (0.005, 0.025)   # seconds between two of its looks, drawn at rand
 # asked for an effect the text bounds in time ("run() must return within about 2 s"), it waits for polls
 # up to that bound instead.
 LONG_POLL = 1.0
+# A timer this short is a thread waiting its turn for the interpreter's lock (sys.getswitchinterval(), 5 ms):
+# it is at work, not waiting.
+TRANSIENT = 0.006
 _random = random.Random()     # its own: hypothesis, in whose tests the watch runs, owns the global one
 _FUTEX_WAIT, _FUTEX_WAIT_BITSET, _FUTEX_CLOCK_REALTIME, _TIMER_ABSTIME = 0, 9, 256, 1
 _CLOCKS = {0: time.CLOCK_REALTIME, 1: time.CLOCK_MONOTONIC, 7: getattr(time, 'CLOCK_BOOTTIME', 1)} \
@@ -486,8 +489,11 @@ def thread_states(pid, blocks=False):
                 if current == pid and task == str(pid):
                     return None
                 continue                  # a thread that ended meanwhile
-            waiting = state != 'running' and state[0] in _WAITING
-            threads[(current, task)] = (Wait(state[0], *_wait_of(current, task, state)) if waiting else None,
+            wait = Wait(state[0], *_wait_of(current, task, state)) if state != 'running' and state[0] in _WAITING \
+                else None
+            if wait is not None and wait.kind == 'timer' and wait.seconds is not None and wait.seconds < TRANSIENT:
+                wait = None               # waiting its turn for the interpreter's lock: it is at work
+            threads[(current, task)] = (wait,
                                         _blocks(current, task) if blocks else None)
     return threads
 
@@ -618,14 +624,16 @@ class QuietWatch:
             return False
         for key, (state, blocks) in threads.items():
             first_state, first_blocks = self.start[key]
-            if first_state.timed:
+            if first_state.timed and (state is None or first_state.same(state)):
                 continue                               # a polling thread: its wake-ups are its own
             if not first_state.same(state) or blocks != first_blocks:
-                self._begin(now, threads, all_waiting)  # something from outside woke it
+                # Something from outside woke it, or a polling thread went on to other work than its poll
+                # (waiting for a lock, a thread to end): a new streak, from what it does now.
+                self._begin(now, threads, all_waiting)
                 return False
         if not all_waiting or now - self.since < self.stable:
             return False
-        return all(self._settled(key, now, blocks) for key, (_, blocks) in threads.items())
+        return all(self._settled(key, now, state, blocks) for key, (state, blocks) in threads.items())
 
     def _note_timers(self, now, threads):
         """Remember, for each thread in a timed wait, how far off its timeout was when first seen (a wait
@@ -636,13 +644,14 @@ class QuietWatch:
             elif key not in self.timers or self.timers[key][0] != blocks:
                 self.timers[key] = (blocks, state.seconds, now)
 
-    def _settled(self, key, now, blocks):
+    def _settled(self, key, now, state, blocks):
         """Whether the thread `key`, waiting since the streak began, has done what it does by itself."""
         first_state, first_blocks = self.start[key]
         if not first_state.timed or (first_state.kind == 'io' and not self.polls):
             return True
-        if blocks is not None and first_blocks is not None and blocks - first_blocks >= 2:
-            return True                                # has woken and waited again twice since
+        if blocks is not None and first_blocks is not None and blocks - first_blocks >= 2 and \
+                first_state.same(state):
+            return True                                # has woken twice, and is back in its loop's wait
         timer = self.timers.get(key)
         if timer is None:
             return True                                # no longer in a timer: a look will tell
