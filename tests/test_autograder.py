@@ -2,6 +2,7 @@
 (source/ = the unpacked zip, submission/, results/), run setup.sh and run_autograder against it, read
 results.json. The isolation test runs a hostile submission as root and needs root."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -48,20 +49,29 @@ def autograder_zip(tmp_path_factory):
     return output
 
 
-@pytest.fixture
-def gradescope_root(autograder_zip):
-    """A directory laid out like Gradescope's /autograder, world-enterable like the real one (so that what
-    keeps the submission out is the autograder's own lock-down, not pytest's private tmp_path)."""
+@contextlib.contextmanager
+def gradescope_layout(archive):
+    """A directory laid out like Gradescope's /autograder, with the zip `archive` unpacked in source/,
+    world-enterable like the real one (so that what keeps the submission out is the autograder's own
+    lock-down, not pytest's private tmp_path)."""
     root = Path(tempfile.mkdtemp(prefix='autograder-root-'))
     os.chmod(str(root), 0o755)
     (root / 'source').mkdir()
     (root / 'submission').mkdir()
-    with zipfile.ZipFile(autograder_zip) as archive:
-        archive.extractall(root / 'source')
+    with zipfile.ZipFile(archive) as unpacking:
+        unpacking.extractall(root / 'source')
     for name in ('setup.sh', 'run_autograder'):   # zipfile does not restore modes
         os.chmod(str(root / 'source' / name), 0o755)
-    yield root
-    shutil.rmtree(str(root), ignore_errors=True)
+    try:
+        yield root
+    finally:
+        shutil.rmtree(str(root), ignore_errors=True)
+
+
+@pytest.fixture
+def gradescope_root(autograder_zip):
+    with gradescope_layout(autograder_zip) as root:
+        yield root
 
 
 def environment(root):

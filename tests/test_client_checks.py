@@ -73,7 +73,8 @@ BROKEN = {
         'udp', [("message = '{}:{}'.format(self.client_name, text)", 'message = text')],
         {'client_udp.connect', 'client_udp.send'}, "received b'join'"),
     'udp_extra_space': (
-        'udp', [("message = '{}:{}'.format(self.client_name, text)", "message = '{}: {}'.format(self.client_name, text)")],
+        'udp', [("message = '{}:{}'.format(self.client_name, text)",
+                 "message = '{}: {}'.format(self.client_name, text)")],
         {'client_udp.connect', 'client_udp.send'}, "b'alice: join'"),
     # A known variant of the format, spoken throughout: only the checks about the format fail (the other
     # checks are judged speaking it).
@@ -103,7 +104,8 @@ BROKEN = {
                  "        self.client_socket.sendall((text + '\\n').encode())\n")],
         {'client_tcp.send'}, "b'hello there\\n'"),
     'udp_newline_appended': (
-        'udp', [("message = '{}:{}'.format(self.client_name, text)", "message = '{}:{}\\n'.format(self.client_name, text)")],
+        'udp', [("message = '{}:{}'.format(self.client_name, text)",
+                 "message = '{}:{}\\n'.format(self.client_name, text)")],
         {'client_udp.connect', 'client_udp.send'}, "b'alice:join\\n'"),
     'tcp_events_set_at_start': (
         'tcp', [(TCP_INIT_EVENTS, TCP_INIT_EVENTS + SET_AT_START)],
