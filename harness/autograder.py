@@ -139,6 +139,44 @@ def probe_interpreter(python, uid, gid):
                                               'exit code {}'.format(done.returncode))
 
 
+REQUIRED_MODULES = ('pytest', 'rich', 'psutil')    # what the harness imports at run time (requirements.txt)
+
+
+def ready(root):
+    """setup.sh's last step: can every submission be judged here? The harness's own modules import, and
+    the interpreter submissions run under (the course's, bundled by --python, else the system's python3)
+    runs, as the user they run as. Problems are printed one per line, and setup fails (exit 1): an image
+    that cannot judge must not be taken for ready, to score every submission 0 afterwards."""
+    from .runner import agent_python
+    problems = []
+    for module in REQUIRED_MODULES:
+        try:
+            __import__(module)
+        except ImportError as error:
+            problems.append('the harness cannot import {} ({}): is requirements.txt installed?'.format(module, error))
+    python = bundled_settings(root).get('python')
+    if python and not os.path.isfile(python):
+        problems.append('the course\'s Python {} (chatroom-check autograder --python) is not on this image'.format(
+            python))
+    else:
+        try:
+            identity = pick_user()
+        except RuntimeError as error:
+            problems.append(str(error))
+            identity = None
+        python = python or agent_python()
+        if identity is not None:
+            name, uid, gid = identity
+            trouble = probe_interpreter(python, uid, gid)
+            if trouble:
+                problems.append('user {} cannot run {}: {}'.format(name, python, trouble))
+    for problem in problems:
+        print('chatroom-check: setup failed: ' + problem, file=sys.stderr)
+    if not problems:
+        print('chatroom-check autograder ready (submissions run on {})'.format(python))
+    return 1 if problems else 0
+
+
 def lock_down(root, results_dir):
     """Only root may enter the autograder's root (source, venv, results) from now on."""
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -229,6 +267,8 @@ def build_parser():
     sub = parser.add_subparsers(dest='command')
     inside = sub.add_parser('run', help='(inside Gradescope) judge ROOT/submission, write ROOT/results')
     inside.add_argument('--root', default=os.environ.get(ROOT_ENV, '/autograder'))
+    setup = sub.add_parser('ready', help='(inside Gradescope, end of setup.sh) can submissions be judged here?')
+    setup.add_argument('--root', default=os.environ.get(ROOT_ENV, '/autograder'))
     return parser
 
 
@@ -237,6 +277,8 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.command == 'run':
         return run(args.root)
+    if args.command == 'ready':
+        return ready(args.root)
     for given, problem_of in ((args.config, check_config), (args.extra_checks, check_extra_checks)):
         problem = given and problem_of(given)
         if problem:

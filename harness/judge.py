@@ -21,18 +21,22 @@ from .runner import SubmissionProblem, validate_submission
 from .sandbox import interpreter_info
 
 
-def checks_plugin_args():
-    """Load our pytest plugin explicitly when it is not installed as an entry point (a source copy, as in
-    the autograder); loading it twice would be an error."""
+@contextlib.contextmanager
+def only_our_plugins():
+    """pytest without the plugins this Python happens to have installed (a student's pytest-randomly would
+    reorder the checks, pytest-benchmark leaves a folder in the working directory): only ours, named."""
+    saved = os.environ.get(AUTOLOAD)
+    os.environ[AUTOLOAD] = '1'
     try:
-        from importlib.metadata import entry_points
-        found = entry_points()
-        group = found.select(group='pytest11') if hasattr(found, 'select') else found.get('pytest11', [])
-        if any(ep.value == 'harness.plugin' for ep in group):
-            return []
-    except Exception:
-        pass
-    return ['-p', 'harness.plugin']
+        yield ['-p', 'harness.plugin']
+    finally:
+        if saved is None:
+            os.environ.pop(AUTOLOAD, None)
+        else:
+            os.environ[AUTOLOAD] = saved
+
+
+AUTOLOAD = 'PYTEST_DISABLE_PLUGIN_AUTOLOAD'
 
 
 def forget_check_modules(checks):
@@ -73,7 +77,7 @@ def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=
             shutil.copytree(CHECKS_DIR, checks, ignore=shutil.ignore_patterns('__pycache__'))
             shutil.copytree(extra_checks, checks / 'extra', ignore=shutil.ignore_patterns('__pycache__'))
         args = [str(checks), '--submission', str(path), '--results-json', str(results),
-                '-p', 'no:cacheprovider', '--rootdir', str(checks), '-c', os.devnull] + checks_plugin_args()
+                '-p', 'no:cacheprovider', '--rootdir', str(checks), '-c', os.devnull]
         # Every assert of a check carries its own message, and the report keeps only that: pytest's
         # rewriting of asserts would add nothing, and costs a compile of every module of this package
         # (the plugin's distribution is rewritten whole), about a second of CPU where no .pyc is cached.
@@ -95,11 +99,12 @@ def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=
         if python:
             args += ['--agent-python', str(python)]
         forget_check_modules(checks)
-        if quiet:
-            with contextlib.redirect_stdout(io.StringIO()):
-                code = pytest.main(args)
-        else:
-            code = pytest.main(args)
+        with only_our_plugins() as plugins:
+            if quiet:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    code = pytest.main(args + plugins)
+            else:
+                code = pytest.main(args + plugins)
         if int(code) in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR,
                          pytest.ExitCode.USAGE_ERROR):
             # e.g. a check module that does not import: never a score of 0 / 0 that looks like a grade

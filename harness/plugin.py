@@ -169,9 +169,10 @@ class Collector:
 
         # A check's time is kept by its CheckClock (harness/clock.py), never by pytest-timeout: its signal
         # fires in the main thread wherever that is, and inside pytest's hooks it ends the run without results.
-        for item in items:
-            if info_of(item) is not None:
-                item.add_marker(pytest.mark.timeout(0), append=False)
+        if self.config.pluginmanager.has_plugin('timeout'):
+            for item in items:
+                if info_of(item) is not None:
+                    item.add_marker(pytest.mark.timeout(0), append=False)
 
         # Prerequisites run first: the structure checks, then each class in the catalog's order.
         def rank(item):

@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 import textwrap
 import zipfile
 from pathlib import Path
@@ -273,3 +274,78 @@ def test_a_check_module_that_does_not_load_is_the_autograders_failure_not_a_zero
     results = run_autograder(root)
     assert results['score'] == 0
     assert 'The autograder failed' in results['output'] and 'not your fault' in results['output']
+
+
+# -- the Gradescope environment is the local one --------------------------------------------------------------
+
+def requirement_names(lines):
+    import re
+    names = set()
+    for line in lines:
+        line = line.split('#', 1)[0].strip()
+        if line:
+            names.add(re.split(r'[<>=!;\[ ]', line, 1)[0].strip().lower())
+    return names
+
+
+def test_requirements_name_every_runtime_dependency_but_the_load_tests():
+    """The zip installs requirements.txt, not pyproject.toml: a dependency missing there (psutil was) makes
+    a check 'not measurable' on Gradescope only, and its score differ from the local run's."""
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib
+    root = Path(REFERENCE).parent
+    with open(root / 'pyproject.toml', 'rb') as source:
+        runtime = requirement_names(tomllib.load(source)['project']['dependencies'])
+    bundled = requirement_names((root / 'harness' / 'autograder_files' / 'requirements.txt').read_text().splitlines())
+    assert runtime - {'locust'} <= bundled, sorted(runtime - {'locust'} - bundled)
+
+
+def test_setup_fails_when_the_course_python_is_missing(tmp_path):
+    archive = tmp_path / 'autograder.zip'
+    build(archive, python='/usr/bin/python3.99-not-here')
+    with gradescope_layout(archive) as root:
+        done = subprocess.run(['bash', str(root / 'source' / 'setup.sh')], env=environment(root),
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0, done.stdout
+    assert 'setup failed' in done.stderr and '/usr/bin/python3.99-not-here' in done.stderr, done.stderr
+    assert 'ready' not in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason='setup.sh as Gradescope runs it: as root')
+def test_gradescope_run_of_the_reference_is_the_local_run(tmp_path):
+    """As Gradescope runs it: setup.sh as root with nothing given (a venv under the root, requirements.txt
+    from the package registry, the user chatroom-student), then run_autograder; the reference's results
+    there are the local run's, check by check, and the run ends when its results are written (no
+    folder left in the working directory either)."""
+    from harness.judge import judge
+    config = tmp_path / 'course.toml'
+    config.write_text('[robustness]\nweight = 1\n')
+    archive = tmp_path / 'autograder.zip'
+    build(archive, config=config)
+    workdir = tmp_path / 'cwd'
+    workdir.mkdir()
+    with gradescope_layout(archive) as root:
+        env = {key: value for key, value in os.environ.items() if not key.startswith('CHATROOM_')}
+        env['CHATROOM_AUTOGRADER_ROOT'] = str(root)
+        done = subprocess.run(['bash', str(root / 'source' / 'setup.sh')], env=env, cwd=str(workdir),
+                              capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stderr[-3000:]
+        shutil.copyfile(REFERENCE, root / 'submission' / 'chatroom.py')
+        started = time.monotonic()
+        done = subprocess.run([str(root / 'source' / 'run_autograder')], env=env, cwd=str(workdir),
+                              capture_output=True, text=True, timeout=300)
+        wall = time.monotonic() - started
+        assert done.returncode == 0, done.stderr[-3000:]
+        with open(root / 'results' / 'results.json', encoding='utf-8') as source:
+            there = json.load(source)
+    local = judge(REFERENCE, config=config)
+    here = {c.id: c.score for c in local.checks}
+    scores = {t['number']: t['score'] for t in there['tests']}
+    assert scores == here, {k: (scores.get(k), here.get(k)) for k in set(scores) | set(here)
+                            if scores.get(k) != here.get(k)}
+    assert there['score'] == local.max_score == sum(t['max_score'] for t in there['tests'])
+    assert wall < there['execution_time'] + 10, (wall, there['execution_time'])
+    assert not list(workdir.iterdir()), list(workdir.iterdir())

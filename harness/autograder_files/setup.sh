@@ -12,7 +12,7 @@ SOURCE="$ROOT/source"
 if [ -n "${CHATROOM_AUTOGRADER_PYTHON:-}" ]; then
     PY="$CHATROOM_AUTOGRADER_PYTHON"
     "$PY" -c 'import sys; assert sys.version_info >= (3, 9), sys.version'
-    "$PY" -c 'import pytest, pytest_timeout, rich, hypothesis'
+    "$PY" -c 'import pytest, rich, psutil'
 else
     if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
         apt-get update
@@ -33,7 +33,9 @@ if [ -z "${CHATROOM_AUTOGRADER_USER:-}" ] && ! id -u chatroom-student >/dev/null
         || adduser --system --no-create-home --disabled-login chatroom-student
 fi
 
-# Check that everything imports from the bundled copy before the first submission arrives.
-PYTHONPATH="$SOURCE/chatroom_check" "$PY" -c 'import harness.autograder, harness.plugin'
+# Check, before the first submission arrives, that everything imports from the bundled copy and that the
+# interpreter submissions run under (the course's, --python) runs as their user: fail here, loudly, rather
+# than score every submission 0 later.
+PYTHONPATH="$SOURCE/chatroom_check" "$PY" -m harness.autograder ready --root "$ROOT"
 chmod 700 "$ROOT"
-echo "chatroom-check autograder ready (python: $PY)"
+echo "harness python: $PY"
