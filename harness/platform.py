@@ -548,10 +548,11 @@ def any_running(pid):
 class QuietWatch:
     """Whether a submission has done all it was going to do with what it was sent, so that a wait for its
     reply can end at once. A streak of looks, `stable` seconds long at least, that begins with every
-    thread waiting and nothing sent to it unread, during which
+    thread waiting, during which
     - no thread that waits for something from outside only (input, a connection, a lock: an untimed
-      wait) moves: same system call, no new block; no thread starts or ends; nothing is left unread where
-      a polling thread could read it (`unread()`: True while something is, None if it cannot be told);
+      wait) moves: same system call, no new block; no thread starts or ends; whether something sent to
+      it lies unread where a polling thread could read it (`unread()`: True while something does, None if
+      it cannot be told) does not change (input its pollers woke twice without reading, nothing reads);
     - every thread in a timer that fires within `long` seconds (a sleep-polling loop, Event.wait(0.1) in
       a loop: it may act, when it wakes, on what another thread left for it) has woken and waited again
       twice, so that what it does when it wakes is done. A thread that waits for descriptors with a
@@ -585,7 +586,7 @@ class QuietWatch:
         self._reset()
 
     def _reset(self):
-        self.since, self.start = None, None
+        self.since, self.start, self.start_pending = None, None, None
 
     def quiet(self):
         now = time.monotonic()
@@ -619,8 +620,9 @@ class QuietWatch:
             return None
         all_waiting = all(state is not None for state, _ in threads.values())
         self._note_timers(now, threads)
-        if self.start is None or set(threads) != set(self.start) or pending:
-            self._begin(now, threads, all_waiting and not pending)
+        if self.start is None or set(threads) != set(self.start) or pending != self.start_pending:
+            self._begin(now, threads, all_waiting)
+            self.start_pending = pending
             return False
         for key, (state, blocks) in threads.items():
             first_state, first_blocks = self.start[key]

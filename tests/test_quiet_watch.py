@@ -59,10 +59,16 @@ UNREAD_UDP = '''
     import socket, sys, threading, time
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(('127.0.0.1', 0))
+    sock.setblocking(False)
     print(sock.getsockname()[1], flush=True)
     if POLLS:
         while True:
-            time.sleep(0.05)             # polls, but never reads the socket: datagrams stay unread
+            time.sleep(0.3)              # a sleep-polling loop ...
+            if READS:
+                try:
+                    sock.recv(100)       # ... that reads what came meanwhile
+                except BlockingIOError:
+                    pass
     else:
         threading.Event().wait()         # nothing will ever read it
 '''
@@ -168,9 +174,10 @@ def test_a_busy_child_process_is_seen(processes):
     assert tree is not None and len(tree) == 2, tree
 
 
-@pytest.mark.parametrize('polls', [True, False])
-def test_unread_input_keeps_a_polling_process_busy_but_not_one_that_waits_for_other_things(processes, polls):
-    process, port = started(UNREAD_UDP, POLLS=polls)
+@pytest.mark.parametrize('polls,reads', [(True, True), (True, False), (False, False)],
+                         ids=['poller_that_reads', 'poller_that_never_reads', 'waits_for_other_things'])
+def test_unread_input_is_waited_for_while_a_polling_thread_may_read_it(processes, polls, reads):
+    process, port = started(UNREAD_UDP, POLLS=polls, READS=reads)
     processes.append(process)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
         sender.sendto(b'unread', ('127.0.0.1', int(port)))
@@ -179,8 +186,12 @@ def test_unread_input_keeps_a_polling_process_busy_but_not_one_that_waits_for_ot
             time.sleep(0.005)
         assert platform.unread_udp_bytes(('127.0.0.1', int(port)))
         unread = lambda: platform.unread_udp_bytes(('127.0.0.1', int(port))) > 0  # noqa: E731
-        took = seconds_until_quiet(platform.QuietWatch(process.pid, unread=unread, after=0.0), 1.0)
+        took = seconds_until_quiet(platform.QuietWatch(process.pid, unread=unread, after=0.0), 5.0)
+        left = platform.unread_udp_bytes(('127.0.0.1', int(port)))
+    assert took is not None
     if polls:
-        assert took is None, 'quiet while a polling thread could still read the datagram'
+        # quiet only once the loop woke twice since: by then it read the datagram, or never will
+        assert took >= 0.5, took
+        assert (left == 0) == reads, left
     else:
-        assert took is not None, 'not quiet, though nothing will ever read the datagram'
+        assert took < 0.5, 'not quiet, though nothing will ever read the datagram ({:.2f}s)'.format(took)

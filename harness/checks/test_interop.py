@@ -12,7 +12,7 @@ from harness import leniency, platform
 from harness.catalog import check
 from harness.peers import poll, unread_at_server
 from harness.plugin import REFERENCE
-from harness.runner import Agent, AgentError, run_server
+from harness.runner import Agent, AgentError, AgentGone, CallFailed, run_server
 from harness.subjects import settle
 
 STAGES = ('join', 'chat a→b', 'chat b→a', 'leave', 'shutdown')
@@ -204,9 +204,9 @@ def converse(server_path, client_path, protocol, stages, dialect=None):
             stages['chat b→a'] = alice.sees_any(chat('bob', 'hi alice'))
             bob.type('exit')
             stages['leave'] = alice.sees(dialect.left_text('bob')) and bob.ended(stopping=True)
-            stop(server, running, protocol)
+            ended = stop(server, running, protocol)
             stages['shutdown'] = alice.stopped()
-            if not stages['shutdown'] and server.poll_reply(running):
+            if not stages['shutdown'] and ended:
                 # run() ended without telling the clients: how run() reacts to being stopped is the class
                 # checks' business (tcp.shutdown_run_event, ...), judged there and not twice. The stage
                 # judges what shutdown() does for the clients of the pairing.
@@ -222,11 +222,11 @@ def stop(server, running, protocol):
     """Stop the server by the means the text gives it, once it is idle in its loop: a ServerTCP by its
     run_event, and by Ctrl-C if that did not stop it; a ServerUDP (which has no run_event) by Ctrl-C. The
     stage judges whether the clients hear of the shutdown; how run() notices the request to stop is the
-    class checks' business, judged there and not twice."""
+    class checks' business, judged there and not twice. True once run() ended."""
     means = (['run_event', 'sigint'] if protocol == 'tcp' else ['sigint'])
     for how in means:
         settle(server)
-        with contextlib.suppress(AgentError):
+        try:
             if how == 'run_event':
                 server.set_event('server', 'run_event', timeout=1.0)
             else:
@@ -234,7 +234,12 @@ def stop(server, running, protocol):
                 if not platform.CTRL_C_ENDS_BLOCKING_CALLS:
                     nudge(server, protocol)      # Windows: the Ctrl-C takes effect when the wait ends
             server.wait_ended(running, leniency.RUN_STOP_WITHIN if how == 'run_event' else SIGINT_STOP_WITHIN)
-            return
+            return True
+        except (CallFailed, AgentGone):
+            return True                          # run() raised, or the process ended: it is over
+        except AgentError:
+            continue                             # still running: the next means
+    return False
 
 
 def nudge(server, protocol):

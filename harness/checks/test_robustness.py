@@ -241,6 +241,7 @@ def stalled_or_through(agent, reader, progress, changed, finished):
     sender was held up."""
     end = time.monotonic() + SLOW_READER_BOUND
     blocked_since = None
+    was_running = False
     while time.monotonic() < end:
         with changed:
             if finished():
@@ -262,7 +263,10 @@ def stalled_or_through(agent, reader, progress, changed, finished):
         except OSError:
             behind = 0
         now = time.monotonic()
-        if running or behind:
+        # Running in two looks in a row (20 ms apart): at work, or waiting for a core. A polling loop that
+        # woke for an instant (a socket timeout of its handler threads) is not seen twice.
+        at_work, was_running = running and was_running, running
+        if at_work or behind:
             blocked_since = None
         elif blocked_since is None:
             blocked_since = now

@@ -1,0 +1,22 @@
+"""ClientTCP.run(): the same line typed twice is sent twice."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _common as c  # noqa: E402  (forces gethostbyname -> 127.0.0.1)
+
+
+def scenario(m):
+    server = c.FakeTCPServer('alice')
+    client = c.client_proc(m.__file__, 'tcp', 'alice', server.port)
+    c.need(server.expect('alice', 5), 'the client sends its name (saw %r)' % server.text())
+    client.type('hi')
+    c.need(server.expect('alicehi'), "'hi' on the wire (saw %r)" % server.text())
+    client.type('hi')
+    client.type('bye')
+    c.check(server.expect('alicehihibye'), "'hi', 'hi', 'bye' on the wire", repr(server.text()))
+    client.type('exit')
+    c.check(client.wait_returned(3), 'run() to return after typing exit', 'still running')
+
+
+c.main(scenario)
