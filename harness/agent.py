@@ -66,6 +66,11 @@ def lower_limits(limits):
         return
     names = {'as': 'RLIMIT_AS', 'cpu': 'RLIMIT_CPU', 'nproc': 'RLIMIT_NPROC', 'nofile': 'RLIMIT_NOFILE',
              'fsize': 'RLIMIT_FSIZE', 'core': 'RLIMIT_CORE', 'stack': 'RLIMIT_STACK'}
+    if limits.get('nice'):
+        try:
+            os.nice(limits['nice'])   # a submission that spins gets the cores the harness leaves over
+        except OSError:
+            pass
     for key, value in limits.items():
         which = getattr(resource, names.get(key, ''), None)
         if which is None or value is None:

@@ -204,7 +204,46 @@ def main_thread_waiting(pid):
     return state[0] in _WAITING
 
 
-def wait_idle(pid, within, interval=0.005, stable=0.02):
+SPIN_SECONDS = 0.2      # a thread at work this long without once waiting is a busy loop
+
+
+class Spins:
+    """Threads that are always at work and never wait: a busy loop (a non-blocking socket polled without
+    a pause, select() with a timeout of 0). Such a thread does what it does for anything it is sent at
+    once and forever; it is never seen waiting, so, for the watches here, one that was seen at work and
+    never waiting for SPIN_SECONDS counts as a loop waiting for its next turn (otherwise a busy program
+    would never be idle, and every wait for it would run to its deadline). A turn for the interpreter's
+    lock is not a wait: the harness's own requests make a busy thread take them."""
+
+    def __init__(self):
+        self.since = {}                 # (pid, tid) -> when it was first seen at work, not waiting since
+
+    def spinning(self, pid, tid, now):
+        """The thread is at work now: True once it has been at every look for SPIN_SECONDS."""
+        first = self.since.setdefault((pid, tid), now)
+        return now - first >= SPIN_SECONDS
+
+    def waits(self, pid, tid):
+        self.since.pop((pid, tid), None)
+
+
+def _waits_or_spins(pid, tid, spins, now):
+    """For wait_idle and wait_process_idle: the thread's system call number while it waits, 'spin' while
+    it spins (see Spins; a select() that does not wait, or a turn for the interpreter's lock, is at
+    work), None while it is at work or in another system call (a send), False when it is gone."""
+    state = _syscall_of(pid, tid, arguments=True)
+    if state is None:
+        return False
+    if state != 'running' and state[0] in _WAITING:
+        kind, seconds = _wait_of(pid, tid, state)
+        if kind == 'event' or seconds is None or seconds >= TRANSIENT:
+            spins.waits(pid, tid)
+            return state[0]
+        state = 'running'
+    return 'spin' if state == 'running' and spins.spinning(pid, tid, now) else None
+
+
+def wait_idle(pid, within, interval=0.005, stable=0.02, spins=None):
     """Wait until the main thread has been waiting (see main_thread_waiting) in the same system call for
     `stable` seconds: back at the head of its loop, not in the middle of a send, and not merely queued for
     the interpreter's lock for a moment. True once idle; False if it never was within `within` seconds;
@@ -213,17 +252,18 @@ def wait_idle(pid, within, interval=0.005, stable=0.02):
         return None
     end = time.monotonic() + within
     since, seen = None, None
+    spins = spins if spins is not None else Spins()
     while True:
-        state = _syscall_of(pid, pid)
         now = time.monotonic()
-        if state is None:
+        current = _waits_or_spins(pid, pid, spins, now)
+        if current is False:
             return None                          # the process is gone
-        waiting = state != 'running' and state[0] in _WAITING
-        if waiting and seen == state[0]:
+        waiting = current is not None
+        if waiting and seen == current:
             if now - since >= stable:
                 return True
         elif waiting:
-            since, seen = now, state[0]
+            since, seen = now, current
         else:
             since, seen = None, None
         if now >= end:
@@ -231,7 +271,7 @@ def wait_idle(pid, within, interval=0.005, stable=0.02):
         time.sleep(interval)
 
 
-def wait_process_idle(pid, within, interval=0.005, stable=0.02, unread=None):
+def wait_process_idle(pid, within, interval=0.005, stable=0.02, unread=None, spins=None):
     """Like wait_idle, for every thread of the process: all of them waiting, unchanged, for `stable`
     seconds (a server that has handled everything it was sent), and, if `unread` is given, nothing sent
     to it left unread (unread() is True while something is). True, False, or None (cannot tell)."""
@@ -239,20 +279,21 @@ def wait_process_idle(pid, within, interval=0.005, stable=0.02, unread=None):
         return None
     end = time.monotonic() + within
     since, seen = None, None
+    spins = spins if spins is not None else Spins()
     while True:
         try:
             tasks = sorted(os.listdir('/proc/{}/task'.format(pid)))
         except OSError:
             return None
-        states = tuple(_syscall_of(pid, task) for task in tasks)
         now = time.monotonic()
-        waiting = all(isinstance(state, tuple) and state[0] in _WAITING for state in states)
+        states = tuple(_waits_or_spins(pid, task, spins, now) for task in tasks)
+        waiting = all(state not in (None, False) for state in states)
         if waiting and unread is not None:
             pending = unread()
             if pending is None:
                 return None
             waiting = not pending
-        signature = tuple(zip(tasks, (state[0] if isinstance(state, tuple) else state for state in states)))
+        signature = tuple(zip(tasks, states))
         if waiting and seen == signature:
             if now - since >= stable:
                 return True
@@ -341,6 +382,9 @@ class Wait(collections.namedtuple('Wait', 'number kind seconds')):
     def same(self, other):
         """The same wait, as far as a look can tell (a timer's seconds move on)."""
         return other is not None and (self.number, self.kind) == (other.number, other.kind)
+
+
+SPINNING = Wait(-1, 'spin', 0.0)     # a busy loop (Spins): it looks at everything it is sent, all the time
 
 
 def _timeout_seconds(pid, tid, where, values):
@@ -468,10 +512,11 @@ def _tree(pid):
     return found
 
 
-def thread_states(pid, blocks=False):
+def thread_states(pid, blocks=False, spins=None):
     """{(pid, tid): (Wait, or None if it runs or is in a system call that is not a wait; how often it has
     blocked, or None)} for every thread of the process and its descendants; with `blocks` false the counts
-    are not read (None). None when this machine cannot tell."""
+    are not read (None). With `spins` (a Spins), a thread in a busy loop is SPINNING rather than None.
+    None when this machine cannot tell."""
     if _WAITING is None:
         return None
     pids = _tree(pid)
@@ -491,8 +536,13 @@ def thread_states(pid, blocks=False):
                 continue                  # a thread that ended meanwhile
             wait = Wait(state[0], *_wait_of(current, task, state)) if state != 'running' and state[0] in _WAITING \
                 else None
-            if wait is not None and wait.kind == 'timer' and wait.seconds is not None and wait.seconds < TRANSIENT:
-                wait = None               # waiting its turn for the interpreter's lock: it is at work
+            if wait is not None and wait.timed and wait.seconds is not None and wait.seconds < TRANSIENT:
+                wait = None               # the interpreter's lock, or a select() that does not wait: at work
+            if spins is not None:
+                if wait is not None:
+                    spins.waits(current, task)
+                elif spins.spinning(current, task, time.monotonic()):
+                    wait = SPINNING
             threads[(current, task)] = (wait,
                                         _blocks(current, task) if blocks else None)
     return threads
@@ -572,7 +622,7 @@ class QuietWatch:
     wake-ups): that is its own business and does not break the streak; any other movement does."""
 
     def __init__(self, pid, unread=None, stable=QUIET_STABLE, after=QUIET_AFTER, ignore=(), long=LONG_POLL,
-                 polls=False):
+                 polls=False, spins=None):
         self.pid = pid
         self.long = long
         self.polls = polls
@@ -583,6 +633,7 @@ class QuietWatch:
         self.last = False
         self.gone = False                # quiet because the process has ended
         self.timers = {}                 # (pid, tid) -> (blocks, seconds, seen at) of its current timed wait
+        self.spins = spins if spins is not None else Spins()   # shared by the watches of one process
         self._reset()
 
     def _reset(self):
@@ -608,7 +659,7 @@ class QuietWatch:
         if process_gone(self.pid):
             self.gone = True
             return True                  # it will send nothing more
-        threads = thread_states(self.pid, blocks=True)
+        threads = thread_states(self.pid, blocks=True, spins=self.spins)
         if threads is None:
             self._reset()
             return None
@@ -649,7 +700,7 @@ class QuietWatch:
     def _settled(self, key, now, state, blocks):
         """Whether the thread `key`, waiting since the streak began, has done what it does by itself."""
         first_state, first_blocks = self.start[key]
-        if not first_state.timed or (first_state.kind == 'io' and not self.polls):
+        if not first_state.timed or first_state.kind == 'spin' or (first_state.kind == 'io' and not self.polls):
             return True
         if blocks is not None and first_blocks is not None and blocks - first_blocks >= 2 and \
                 first_state.same(state):

@@ -42,12 +42,13 @@ class Limits:
     tasks: int = 256          # a server with a thread per client and 100 clients stays well below
     open_files: int = 4096
     file_size: int = 64 << 20
+    nice: int = 10            # below the harness: a busy loop of the submission's cannot starve the checks
 
     def for_agent(self):
         if not platform.HAS_RLIMITS:
             return {}
         return {'as': self.address_space, 'cpu': self.cpu_seconds, 'nofile': self.open_files,
-                'fsize': self.file_size, 'core': 0}
+                'fsize': self.file_size, 'core': 0, 'nice': self.nice}
 
 
 _VALID = set()        # (path, size, mtime) of files found valid: every agent of a run validates again
@@ -283,6 +284,7 @@ class Agent:
         self._gone = False
         self._killed = False
         self.own_threads = set()   # (pid, tid) of the agent's own threads that the harness's requests wake
+        self.spins = platform.Spins()   # its busy loops, as every watch of it has seen them so far
         self.exhausted = False     # killed because its task group was full (see _TaskWatch)
 
     # -- life cycle --------------------------------------------------------------------------------
@@ -562,7 +564,8 @@ class Agent:
 
     def quiet_watch(self, unread=None, long=platform.LONG_POLL, polls=False):
         """A platform.QuietWatch of this agent's submission (the agent's own channel thread left out)."""
-        return platform.QuietWatch(self.proc.pid, unread=unread, ignore=self.own_threads, long=long, polls=polls)
+        return platform.QuietWatch(self.proc.pid, unread=unread, ignore=self.own_threads, long=long, polls=polls,
+                                   spins=self.spins)
 
     def wait_ended(self, request_id, bound):
         """Wait for the reply to `request_id` (a run() or a call the text says must end), for as long as

@@ -467,7 +467,8 @@ class ScenarioDriver:
         if self.server_agent is None:
             return False
         return bool(platform.wait_process_idle(self.server_agent.proc.pid, IDLE_WITHIN,
-                                               unread=server_unread(self.protocol, self.port, self._live_peers)))
+                                               unread=server_unread(self.protocol, self.port, self._live_peers),
+                                               spins=self.server_agent.spins))
 
     def _watch(self):
         """A QuietWatch of the server (see harness/platform.py), or None where there is none."""

@@ -29,7 +29,7 @@ def settle(agent, within=IDLE_WITHIN):
     """Wait until the agent's main thread (where run() runs) is idle in its loop: waiting for input, a
     connection or a datagram, not sending. Where the machine cannot tell, a short fixed wait instead.
     A submission that never idles (a busy loop) is not waited for longer than `within`."""
-    state = platform.wait_idle(agent.proc.pid, within)
+    state = platform.wait_idle(agent.proc.pid, within, spins=agent.spins)
     if state is None:             # the path cannot read the thread's system call: ask the agent
         state = agent.wait_main_waiting(within)
     if state is None:
@@ -229,7 +229,7 @@ class ServerSubject:
     def settle_all(self, within=IDLE_WITHIN):
         """Wait until every thread of the server is idle (it has handled all it was sent); a short fixed
         wait where the machine cannot tell."""
-        if platform.wait_process_idle(self.agent.proc.pid, within) is None:
+        if platform.wait_process_idle(self.agent.proc.pid, within, spins=self.agent.spins) is None:
             time.sleep(UNOBSERVABLE_SETTLE)
 
     # -- closing -----------------------------------------------------------------------------------

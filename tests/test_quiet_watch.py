@@ -160,18 +160,22 @@ def test_long_polls_and_timers_are_quiet_at_once(processes, wait):
     assert took is not None and took < platform.LONG_POLL, took
 
 
-def test_a_running_thread_is_never_quiet(processes):
+def test_a_busy_loop_is_quiet_once_it_spun_a_while(processes):
+    """A thread that never waits (a busy loop) looks at everything it is sent at once: not quiet before
+    it has spun for SPIN_SECONDS, quiet after (else every wait for a busy program ran to its deadline)."""
     process, _ = started(BUSY)
     processes.append(process)
-    assert seconds_until_quiet(platform.QuietWatch(process.pid, after=0.0), 1.0) is None
+    took = seconds_until_quiet(platform.QuietWatch(process.pid, after=0.0), 3.0)
+    assert took is not None and took >= platform.SPIN_SECONDS, took
 
 
 def test_a_busy_child_process_is_seen(processes):
     process, _ = started(BUSY_CHILD)
     processes.append(process)
-    assert seconds_until_quiet(platform.QuietWatch(process.pid, after=0.0), 1.0) is None
     tree = platform._tree(process.pid)
     assert tree is not None and len(tree) == 2, tree
+    took = seconds_until_quiet(platform.QuietWatch(process.pid, after=0.0), 3.0)
+    assert took is not None and took >= platform.SPIN_SECONDS, took
 
 
 @pytest.mark.parametrize('polls,reads', [(True, True), (True, False), (False, False)],

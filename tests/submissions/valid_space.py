@@ -70,13 +70,15 @@ FREEDOMS = OrderedDict([
     ('server_port', ('given', 'bound')),
     # ServerUDP.run listens "continuously", stops on KeyboardInterrupt: select, a socket timeout, or a
     # blocking recvfrom() (SIGINT interrupts it in the main thread).
-    ('udp_server_loop', ('select', 'settimeout', 'blocking')),
+    # (Options added later, at the end: a sleep-polling loop on a non-blocking socket, and a busy loop.)
+    ('udp_server_loop', ('select', 'settimeout', 'blocking', 'sleep_poll', 'busy')),
     # Not in the text: a lock around the clients dict, or none (copies of it for iteration either way).
     ('clients_lock', ('none', 'lock')),
     # ClientUDP: sendto() every time, or connect() the UDP socket to the server and send().
     ('udp_client_socket', ('sendto', 'connect')),
     # Client receive(): a blocking recv(), select with a timeout, or a socket timeout (note 8).
-    ('client_recv', ('select', 'timeout', 'blocking')),
+    # (Added later: a sleep-polling loop on a non-blocking socket.)
+    ('client_recv', ('select', 'timeout', 'blocking', 'sleep_poll')),
     # listen(): the backlog is not in the text.
     ('listen_backlog', ('default', 'five')),
     # A TCP client that disconnects without 'exit' is not in the text (rulings): announce it or not.
@@ -96,6 +98,10 @@ FREEDOMS = OrderedDict([
     # sender thread that empties an outbox every 0.2 s (time.sleep in a loop); replies to the joiner and
     # 'server-shutdown' go out directly. A wait that ends once the server is idle must not cut this short.
     ('broadcast_delivery', ('direct', 'polling_sender')),
+    # Note 8 asks for select() "with timeout" and names none (judgement-calls.md, "Timing style is free"):
+    # the seconds of every select() and queue poll, and of every socket timeout, are the student's.
+    ('poll_seconds', ('0.5', '0.05', '60')),
+    ('socket_timeout', ('0.5', '5')),
 ])
 
 BASELINE = OrderedDict((name, options[0]) for name, options in FREEDOMS.items())
@@ -112,12 +118,38 @@ RULES = [
      'a select loop has no handler threads to start'),
 ]
 
-PARTLY_FREE_COSTS = {
-    # option -> {check id: points lost}, from the rulings (judgement-calls.md)
-    ('client_input', 'main_input'): {'client_tcp.run_returns_on_shutdown': 1.0,
-                                     'client_udp.run_returns_on_shutdown': 1.0},
-    ('tcp_accept', 'blocking_no_timeout'): {'tcp.shutdown_run_event': 3.0},
+# Styles real students write, whole (each option is also on its own and paired with every other one).
+STYLES = {
+    'blocking_everywhere': {'tcp_accept': 'blocking_no_timeout', 'tcp_handling': 'thread_per_client',
+                            'client_input': 'main_input', 'client_recv': 'blocking', 'udp_server_loop': 'blocking',
+                            'daemon_threads': 'daemon'},
+    'slow_polls': {'poll_seconds': '60', 'socket_timeout': '5', 'tcp_accept': 'timeout', 'client_recv': 'timeout',
+                   'udp_server_loop': 'settimeout', 'client_input': 'reader_thread'},
+    'sleep_polling': {'client_recv': 'sleep_poll', 'udp_server_loop': 'sleep_poll',
+                      'broadcast_delivery': 'polling_sender', 'tcp_handling': 'select_loop'},
+    'fast_polls': {'poll_seconds': '0.05', 'tcp_handling': 'select_loop', 'client_input': 'select_stdin'},
 }
+
+RUN_STOP_WITHIN = 2.0     # harness.leniency.RUN_STOP_WITHIN: run() returns within about 2 s of run_event.set()
+
+
+def expected_costs(choices):
+    """{check id: points lost} that the rulings allow for these choices (judgement-calls.md): where the
+    text asks for an effect a choice delays past what the rule gives ('run() must return within about
+    2 s of run_event.set()'; run() returning without more input once 'server-shutdown' came)."""
+    costs = {}
+
+    def lose(check_id, points):
+        costs[check_id] = max(costs.get(check_id, 0.0), points)
+    poll, timeout = float(choices['poll_seconds']), float(choices['socket_timeout'])
+    accept = choices['tcp_accept']
+    if accept == 'blocking_no_timeout' or (accept == 'timeout' and timeout > RUN_STOP_WITHIN) or \
+            (accept == 'select' and poll > RUN_STOP_WITHIN):
+        lose('tcp.shutdown_run_event', 3.0)      # run() returns only once one more client connects
+    if choices['client_input'] == 'main_input' or poll > RUN_STOP_WITHIN:
+        lose('client_tcp.run_returns_on_shutdown', 1.0)   # run() notices exit_run at the next line or poll
+        lose('client_udp.run_returns_on_shutdown', 1.0)
+    return costs
 
 
 # -- the covering array -----------------------------------------------------------------------------------
@@ -164,6 +196,17 @@ def _single_variants():
     return rows
 
 
+def _style_rows():
+    """The baseline with each of STYLES's choices."""
+    rows = []
+    for style in STYLES.values():
+        row = OrderedDict(BASELINE)
+        row.update(style)
+        assert allowed(row), style
+        rows.append(row)
+    return rows
+
+
 def _greedy_row(uncovered, rng, candidates=40):
     """The best of `candidates` rows, each started from an uncovered pair and completed freedom by freedom
     with the option that covers most uncovered pairs together with the options chosen so far."""
@@ -194,7 +237,7 @@ def combinations():
     """Deterministic list of choice dicts: the single variants, then greedy rows until pairwise coverage."""
     rows = []
     seen = set()
-    for row in _single_variants():
+    for row in _single_variants() + _style_rows():
         key = tuple(row.values())
         if key not in seen:
             seen.add(key)
@@ -234,15 +277,6 @@ def write_all(directory):
         path.write_text(source(choices), encoding='utf-8')
         paths.append(path)
     return paths
-
-
-def expected_costs(choices):
-    costs = {}
-    for (name, option), lost in PARTLY_FREE_COSTS.items():
-        if choices[name] == option:
-            for check_id, points in lost.items():
-                costs[check_id] = costs.get(check_id, 0.0) + points
-    return costs
 
 
 # -- the source ---------------------------------------------------------------------------------------------
@@ -294,7 +328,9 @@ def _header(c, body):
     doc = '"""Assignment 02: TCP & UDP chatroom.\n\n{}\n"""'.format(
         textwrap.fill('Choices (tests/submissions/valid_space.py): ' + described, 100))
     prompt = {'none': "''", 'arrow': "'> '", 'you_newline': "'You:\\n'"}[c['client_prompt']]
-    helpers = ['BUFFER_SIZE = {}'.format(c['recv_size'])]
+    helpers = ['BUFFER_SIZE = {}'.format(c['recv_size']),
+               'POLL = {}   # seconds a select() or queue wait looks at the events'.format(c['poll_seconds']),
+               'SOCKET_TIMEOUT = {}'.format(c['socket_timeout'])]
     if c['client_prompt'] != 'none' or c['client_display'] == 'redraw':
         helpers.append('PROMPT = {}'.format(prompt))
     return '\n\n'.join([doc, '\n'.join(imports), '\n'.join(helpers)]) + '\n\n\n' + '\n\n\n'.join(functions)
@@ -382,7 +418,7 @@ def _server_tcp(c):
     if c['server_port'] == 'bound':
         init += '\n' + _code('self.server_port = self.server_socket.getsockname()[1]', 8)
     if c['tcp_accept'] == 'timeout':
-        init += '\n' + _code('self.server_socket.settimeout(0.5)   # so that run() can check run_event', 8)
+        init += '\n' + _code('self.server_socket.settimeout(SOCKET_TIMEOUT)   # so that run() can check run_event', 8)
     init += '\n' + _code('''
         self.clients = {}   # client socket -> name
         self.run_event = threading.Event()
@@ -551,7 +587,7 @@ def _server_tcp(c):
             def handle_client(self, client_socket):
                 while not self.handle_event.is_set() and client_socket in self.clients:
                     try:
-                        readable, _, _ = select.select([client_socket], [], [], 0.5)
+                        readable, _, _ = select.select([client_socket], [], [], POLL)
                     except (OSError, ValueError):
                         break
                     if readable:
@@ -580,7 +616,7 @@ def _server_tcp(c):
             while not self.run_event.is_set():
                 sockets = [self.server_socket] + list(self.clients)
                 try:
-                    readable, _, _ = select.select(sockets, [], [], 0.5)
+                    readable, _, _ = select.select(sockets, [], [], POLL)
                 except (OSError, ValueError):
                     continue
                 for sock in readable:
@@ -592,7 +628,7 @@ def _server_tcp(c):
     elif c['tcp_accept'] == 'select':
         loop = _code('''
             while not self.run_event.is_set():
-                readable, _, _ = select.select([self.server_socket], [], [], 0.5)
+                readable, _, _ = select.select([self.server_socket], [], [], POLL)
                 if readable:
                     ACCEPT
         ''', 12)
@@ -645,12 +681,12 @@ def _client_init(c, protocol):
 def _client_receive(c, protocol):
     lines = [_code('def receive(self):', 4)]
     if c['client_recv'] == 'timeout':
-        lines.append(_code('self.client_socket.settimeout(0.5)   # to check exit_receive now and then', 8))
+        lines.append(_code('self.client_socket.settimeout(SOCKET_TIMEOUT)   # to check exit_receive now and then', 8))
     lines.append(_code('while not self.exit_receive.is_set():', 8))
     if c['client_recv'] == 'select':
         lines.append(_code('''
             try:
-                ready, _, _ = select.select([self.client_socket], [], [], 0.5)
+                ready, _, _ = select.select([self.client_socket], [], [], POLL)
             except (OSError, ValueError):
                 break
             if not ready:
@@ -662,6 +698,13 @@ def _client_receive(c, protocol):
         except socket.timeout:
             continue
     ''', 12) if c['client_recv'] == 'timeout' else ''
+    if c['client_recv'] == 'sleep_poll':
+        lines.insert(1, _code('self.client_socket.setblocking(False)   # look, and sleep a little when nothing came', 8))
+        timeout = _code('''
+            except BlockingIOError:
+                time.sleep(0.1)
+                continue
+        ''', 12)
     lines.append(_join(_code('''
         try:
             {recv}
@@ -722,7 +765,7 @@ def _client_run(c, protocol):
     elif c['client_input'] == 'select_stdin':
         loop = _join(_code('show_prompt()', 12) if prompt else '', _code('''
             while not self.exit_run.is_set():
-                ready, _, _ = select.select([sys.stdin], [], [], 0.5)
+                ready, _, _ = select.select([sys.stdin], [], [], POLL)
                 if not ready:
                     continue
                 lines = self.read_lines()
@@ -745,7 +788,7 @@ def _client_run(c, protocol):
             threading.Thread(target=self.read_input, daemon=True).start()
             while not self.exit_run.is_set():
                 try:
-                    text = self.typed_lines.get(timeout=0.5)
+                    text = self.typed_lines.get(timeout=POLL)
                 except queue.Empty:
                     continue
                 if text is None:
@@ -879,7 +922,9 @@ def _server_udp(c):
     if c['server_port'] == 'bound':
         init += '\n' + _code('self.server_port = self.server_socket.getsockname()[1]', 8)
     if c['udp_server_loop'] == 'settimeout':
-        init += '\n' + _code('self.server_socket.settimeout(0.5)   # so that Ctrl-C is noticed', 8)
+        init += '\n' + _code('self.server_socket.settimeout(SOCKET_TIMEOUT)   # so that Ctrl-C is noticed', 8)
+    elif c['udp_server_loop'] == 'sleep_poll':
+        init += '\n' + _code('self.server_socket.setblocking(False)', 8)
     init += '\n' + _code('''
         self.clients = {}    # client address -> name
         self.messages = []   # (client address, message)
@@ -951,7 +996,7 @@ def _server_udp(c):
             return len(self.clients)
     ''', 4)
     wait = _code('''
-        readable, _, _ = select.select([self.server_socket], [], [], 0.5)
+        readable, _, _ = select.select([self.server_socket], [], [], POLL)
         if not readable:
             continue
     ''', 16) if c['udp_server_loop'] == 'select' else ''
@@ -961,6 +1006,24 @@ def _server_udp(c):
                 data, client_addr = self.server_socket.recvfrom(BUFFER_SIZE)
             except socket.timeout:
                 continue
+        ''', 16)
+    elif c['udp_server_loop'] == 'sleep_poll':
+        receive = _code('''
+            try:
+                data, client_addr = self.server_socket.recvfrom(BUFFER_SIZE)
+            except BlockingIOError:
+                time.sleep(0.1)
+                continue
+        ''', 16)
+    elif c['udp_server_loop'] == 'busy':
+        # Asks select() without waiting, again and again: a core at work. (Catching BlockingIOError of a
+        # non-blocking recvfrom() in such a loop instead loses Ctrl-C on Python 3.11-3.13: the
+        # KeyboardInterrupt escapes the surrounding try, an interpreter fault, cf. CPython issue 130279.)
+        receive = _code('''
+            readable, _, _ = select.select([self.server_socket], [], [], 0)
+            if not readable:
+                continue
+            data, client_addr = self.server_socket.recvfrom(BUFFER_SIZE)
         ''', 16)
     else:
         receive = _code('data, client_addr = self.server_socket.recvfrom(BUFFER_SIZE)', 16)
