@@ -93,6 +93,34 @@ def test_broken_variant_costs_its_own_checks_only(name, broken_runs):
             assert result.hint.strip(), '{} failed without a hint'.format(result.id)
 
 
+@pytest.fixture(scope='module')
+def style_runs(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp('styles')
+    jobs = {}
+    for name in selected_params(request, 'style_variant'):
+        path = folder / (name + '.py')
+        path.write_text(broken.style_source(name), encoding='utf-8')
+        jobs[name] = (path, ['-k', WEIGHTED, '--no-differential'])
+    return judge_all(jobs)
+
+
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize('style_variant', sorted(broken.STYLE_VARIANTS))
+def test_slow_style_with_one_fault_costs_its_own_checks_only(style_variant, style_runs):
+    """A fault in a program of a slow timing style (polls of 60 s, blocking calls, sleep-polling loops) is
+    caught like any other, and costs nothing else but what the style itself costs (valid_space)."""
+    import valid_space
+    run = style_runs[style_variant]
+    _, _, must_fail, collateral = broken.STYLE_VARIANTS[style_variant]
+    seen = statuses(run)
+    assert run.problem is None
+    not_failed = {check: seen.get(check, 'not run') for check in must_fail if seen.get(check) != FAILED}
+    assert not not_failed, '{}: {}; report: {}'.format(style_variant, not_failed, describe(run))
+    allowed = set(must_fail) | set(collateral) | set(valid_space.expected_costs(broken.style_choices(style_variant)))
+    lost = {c.id for c in run.checks if c.weight > 0 and c.score < c.weight}
+    assert lost <= allowed, '{} also cost {}; report: {}'.format(style_variant, sorted(lost - allowed), describe(run))
+
+
 def test_collateral_names_only_variants_and_checks():
     assert set(broken.COLLATERAL) <= set(broken.VARIANTS)
     known = set(broken.check_functions(broken.ALL_FILES)) | {'*'}

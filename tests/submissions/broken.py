@@ -423,3 +423,57 @@ def scope_of(name):
 def keyword_for(check_ids, functions):
     """A pytest -k expression that selects exactly these checks (file and function name)."""
     return ' or '.join('({} and {})'.format(*functions[i]) for i in check_ids)
+
+
+# -- one fault in a program of a slow timing style (tests/submissions/valid_space.STYLES) -------------------------
+#
+# STYLE_VARIANTS maps a name to (style, edits, must_fail, collateral): the edits apply to valid_space's
+# source for that style (each snippet exactly once); must_fail lists the checks that must fail, collateral
+# the checks about something else that may lose points too (as COLLATERAL). Everything else keeps the marks
+# the style earns (valid_space.expected_costs). tests/test_variants.py judges them; test_determinism.py
+# judges them again and again.
+
+STYLE_VARIANTS = {
+    'slow_polls_sender_hears_own_chat': (
+        'slow_polls', [("            if client_socket is not skip:", "            if True:")],
+        ['tcp.chat_broadcast', 'tcp.join_broadcast', 'tcp.broadcast_method'], ()),
+    'slow_polls_udp_name_never_freed': (
+        'slow_polls', [("        name = self.clients.pop(client_addr)", "        name = self.clients[client_addr]")],
+        ['udp.exit', 'udp.name_reusable', 'udp.count_and_close_client'], ()),
+    'blocking_everywhere_tcp_duplicate_names': (
+        'blocking_everywhere', [("        if name in self.clients.values():\n            self.send_to(client_socket, ",
+                                 "        if False:\n            self.send_to(client_socket, ")],
+        ['tcp.name_taken', 'tcp.count'], ()),
+    'blocking_everywhere_client_sends_newline': (
+        'blocking_everywhere', [("self.client_socket.sendall(self.client_name.encode())",
+                                 "self.client_socket.sendall((self.client_name + '\\n').encode())")],
+        ['client_tcp.connect'], ()),
+    'sleep_polling_udp_sender_hears_all': (
+        'sleep_polling', [("            if client_addr != sender_addr:", "            if True:")],
+        ['udp.chat_broadcast', 'udp.join_broadcast'], ()),
+    'sleep_polling_no_tcp_shutdown_message': (
+        'sleep_polling', [("            self.send_to(client_socket, 'server-shutdown')", "            pass")],
+        ['tcp.shutdown_run_event', 'tcp.shutdown_sigint'], ()),
+    'fast_polls_no_udp_shutdown_message': (
+        'fast_polls', [("            self.send_to(client_addr, 'server-shutdown')", "            pass")],
+        ['udp.shutdown'], COLLATERAL['udp_no_shutdown_message'][0]),
+    'fast_polls_client_takes_only_welcome_bang': (
+        'fast_polls', [("return 'Welcome' in response", "return response == 'Welcome!'")],
+        ['client_tcp.connect'], ['interop.client_tcp']),     # the reference server greets with 'Welcome'
+}
+
+
+def style_source(name):
+    """The source of STYLE_VARIANTS[name]: its style's program with the fault applied."""
+    import valid_space
+    style, edits, _, _ = STYLE_VARIANTS[name]
+    choices = dict(valid_space.BASELINE)
+    choices.update(valid_space.STYLES[style])
+    return apply(edits, valid_space.source(choices))
+
+
+def style_choices(name):
+    import valid_space
+    choices = dict(valid_space.BASELINE)
+    choices.update(valid_space.STYLES[STYLE_VARIANTS[name][0]])
+    return choices

@@ -70,15 +70,18 @@ FREEDOMS = OrderedDict([
     ('server_port', ('given', 'bound')),
     # ServerUDP.run listens "continuously", stops on KeyboardInterrupt: select, a socket timeout, or a
     # blocking recvfrom() (SIGINT interrupts it in the main thread).
-    # (Options added later, at the end: a sleep-polling loop on a non-blocking socket, and a busy loop.)
-    ('udp_server_loop', ('select', 'settimeout', 'blocking', 'sleep_poll', 'busy')),
+    # (Added later, at the end: a sleep-polling loop on a non-blocking socket. Not a busy loop: run() is in
+    # the main thread, where a Ctrl-C that lands in a busy loop is lost on Python 3.11-3.13, an interpreter
+    # fault, cf. CPython issue 130279; the busy loop is the client's receive thread's option.)
+    ('udp_server_loop', ('select', 'settimeout', 'blocking', 'sleep_poll')),
     # Not in the text: a lock around the clients dict, or none (copies of it for iteration either way).
     ('clients_lock', ('none', 'lock')),
     # ClientUDP: sendto() every time, or connect() the UDP socket to the server and send().
     ('udp_client_socket', ('sendto', 'connect')),
     # Client receive(): a blocking recv(), select with a timeout, or a socket timeout (note 8).
-    # (Added later: a sleep-polling loop on a non-blocking socket.)
-    ('client_recv', ('select', 'timeout', 'blocking', 'sleep_poll')),
+    # (Added later: a sleep-polling loop on a non-blocking socket, and a busy loop that asks select()
+    # without waiting, again and again.)
+    ('client_recv', ('select', 'timeout', 'blocking', 'sleep_poll', 'busy')),
     # listen(): the backlog is not in the text.
     ('listen_backlog', ('default', 'five')),
     # A TCP client that disconnects without 'exit' is not in the text (rulings): announce it or not.
@@ -683,15 +686,15 @@ def _client_receive(c, protocol):
     if c['client_recv'] == 'timeout':
         lines.append(_code('self.client_socket.settimeout(SOCKET_TIMEOUT)   # to check exit_receive now and then', 8))
     lines.append(_code('while not self.exit_receive.is_set():', 8))
-    if c['client_recv'] == 'select':
+    if c['client_recv'] in ('select', 'busy'):
         lines.append(_code('''
             try:
-                ready, _, _ = select.select([self.client_socket], [], [], POLL)
+                ready, _, _ = select.select([self.client_socket], [], [], {})
             except (OSError, ValueError):
                 break
             if not ready:
                 continue
-        ''', 12))
+        '''.format('POLL' if c['client_recv'] == 'select' else '0'), 12))
     recv = 'data = self.client_socket.recv(BUFFER_SIZE)' if protocol == 'tcp' else \
         'data, _ = self.client_socket.recvfrom(BUFFER_SIZE)'
     timeout = _code('''
@@ -1014,16 +1017,6 @@ def _server_udp(c):
             except BlockingIOError:
                 time.sleep(0.1)
                 continue
-        ''', 16)
-    elif c['udp_server_loop'] == 'busy':
-        # Asks select() without waiting, again and again: a core at work. (Catching BlockingIOError of a
-        # non-blocking recvfrom() in such a loop instead loses Ctrl-C on Python 3.11-3.13: the
-        # KeyboardInterrupt escapes the surrounding try, an interpreter fault, cf. CPython issue 130279.)
-        receive = _code('''
-            readable, _, _ = select.select([self.server_socket], [], [], 0)
-            if not readable:
-                continue
-            data, client_addr = self.server_socket.recvfrom(BUFFER_SIZE)
         ''', 16)
     else:
         receive = _code('data, client_addr = self.server_socket.recvfrom(BUFFER_SIZE)', 16)

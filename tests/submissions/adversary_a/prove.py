@@ -70,7 +70,7 @@ def run_proof(proof, chatroom_path):
         code, out = done.returncode, done.stdout.decode('utf-8', 'replace')
     except subprocess.TimeoutExpired as e:
         code, out = 'timeout', (e.stdout or b'').decode('utf-8', 'replace')
-    lines = [l for l in out.strip().splitlines() if l.strip()]
+    lines = [line for line in out.strip().splitlines() if line.strip()]
     return code, (lines[-1] if lines else ''), time.monotonic() - start
 
 
