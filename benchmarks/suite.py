@@ -14,6 +14,10 @@ server), from the operating system's accounting of waited-for children.
    judged. Goal: <= 10 s.
 4. A batch of --batch mixed submissions (valid, broken, hostile, hopeless) with the default --jobs.
    Goal (50): <= 90 s.
+5. The slow timing styles real students write (tests/submissions/valid_space.STYLES: blocking calls
+   everywhere, polls of 60 s and socket timeouts of 5 s, sleep-polling loops, polls of 0.05 s), correct
+   and with one fault each (broken.STYLE_VARIANTS), one after another. Goals: each within 4x the
+   reference's default self-check of this run; a faulty one within 10 s.
 """
 
 import argparse
@@ -106,6 +110,31 @@ def mixed_batch(folder, count):
     return folder / 'batch'
 
 
+def slow_styles(folder, reference_wall):
+    sys.path.insert(0, str(SUBMISSIONS))
+    import broken
+    import valid_space
+    print('\n5. Slow timing styles (the reference took {:.2f} s: goal <= {:.1f} s each; faulty <= 10 s)'.format(
+        reference_wall, 4 * reference_wall))
+    programs = []
+    for style in valid_space.STYLES:
+        choices = dict(valid_space.BASELINE)
+        choices.update(valid_space.STYLES[style])
+        programs.append(('valid: ' + style, valid_space.source(choices), False))
+    programs += [('faulty: ' + name, broken.style_source(name), True) for name in broken.STYLE_VARIANTS]
+    worst = {False: 0.0, True: 0.0}
+    for label, source, faulty in programs:
+        path = folder / 'styles' / re.sub(r'\W+', '_', label) / 'chatroom.py'
+        path.parent.mkdir(parents=True)
+        path.write_text(source, encoding='utf-8')
+        wall, cpu, code = judge(path)
+        worst[faulty] = max(worst[faulty], wall)
+        print('   {:<52} wall {:6.2f} s ({:4.1f}x)   CPU {:6.2f} s   exit {}'.format(
+            label, wall, wall / reference_wall, cpu, code))
+    print('   slowest correct: ' + goal(worst[False] / reference_wall, 4) + ' x the reference')
+    print('   slowest faulty:  ' + goal(worst[True], 10) + ' s')
+
+
 def goal(value, limit):
     return '{:6.2f}  (goal <= {:g}: {})'.format(value, limit, 'met' if value <= limit else 'MISSED')
 
@@ -115,6 +144,7 @@ def main(argv=None):
     parser.add_argument('--runs', type=int, default=3, help='runs of the self-check per way (median)')
     parser.add_argument('--batch', type=int, default=50, help='submissions in the batch (default 50)')
     parser.add_argument('--skip-batch', action='store_true')
+    parser.add_argument('--skip-styles', action='store_true', help='leave out the slow styles (5.)')
     args = parser.parse_args(argv)
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
     print('machine: {} cores, load average {:.2f} at the start'.format(os.cpu_count(), load))
@@ -161,6 +191,8 @@ def main(argv=None):
                 cpu, rows, done.returncode))
             if done.returncode != 0:
                 print('   ' + re.sub(r'\s+', ' ', done.stderr[-500:]))
+        if not args.skip_styles:
+            slow_styles(scratch, best[0])
     print('\nleft running after all (agents, fork servers of this checkout): {}'.format(
         sorted(leftovers()) or 'nothing'))
     shutil.rmtree(str(ROOT / '.pytest_cache'), ignore_errors=True)

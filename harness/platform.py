@@ -170,25 +170,37 @@ _WAITING = _WAITING_SYSCALLS.get(_MACHINE) if OBSERVES_THREADS else None
 _READ = {'x86_64': 0, 'aarch64': 63}.get(_MACHINE) if OBSERVES_THREADS else None
 
 
+def _read_proc(path, size=4096):
+    """The start of a /proc file (os.read: no text layer, a few microseconds), or None if unreadable."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, size)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def _syscall_of(pid, tid, arguments=False):
     """(syscall number, first argument) a thread is blocked in (with `arguments`, also all six); 'running';
     or None if unreadable."""
-    try:
-        with open('/proc/{}/task/{}/syscall'.format(pid, tid)) as source:
-            fields = source.read().split()
-    except OSError:
-        return None
+    data = _read_proc('/proc/{}/task/{}/syscall'.format(pid, tid), 512)
+    fields = data.split() if data else None
     if not fields:
         return None
-    if fields[0] == 'running':
+    if fields[0] == b'running':
         return 'running'
     try:
         number = int(fields[0])
     except ValueError:
         return None
+    fields = [field.decode('ascii', 'replace') for field in fields[1:7]]
     if arguments:
-        return number, fields[1] if len(fields) > 1 else None, tuple(fields[1:7])
-    return number, fields[1] if len(fields) > 1 else None
+        return number, fields[0] if fields else None, tuple(fields)
+    return number, fields[0] if fields else None
 
 
 def main_thread_waiting(pid):
@@ -419,19 +431,42 @@ def _timeout_seconds(pid, tid, where, values):
     return _read_timespec(pid, pointer, form)
 
 
+_MEMORY = {}              # pid -> an open descriptor of /proc/PID/mem (reads of timeouts are frequent)
+_MEMORY_LOCK = threading.Lock()
+
+
+def _memory(pid):
+    with _MEMORY_LOCK:
+        fd = _MEMORY.get(pid)
+        if fd is None:
+            if len(_MEMORY) >= 64:                      # the oldest processes are the likeliest gone
+                for old in list(_MEMORY)[:16]:
+                    os.close(_MEMORY.pop(old))
+            try:
+                fd = _MEMORY[pid] = os.open('/proc/{}/mem'.format(pid), os.O_RDONLY)
+            except OSError:
+                return None
+        return fd
+
+
+def _forget_memory(pid):
+    with _MEMORY_LOCK:
+        fd = _MEMORY.pop(pid, None)
+        if fd is not None:
+            os.close(fd)
+
+
 def _read_timespec(pid, pointer, form):
     """A timespec ('ts') or timeval ('tv') at `pointer` in the process's memory, in seconds; None if it
     cannot be read (reading a process's memory needs the rights reading its system calls needs)."""
-    try:
-        fd = os.open('/proc/{}/mem'.format(pid), os.O_RDONLY)
-    except OSError:
+    fd = _memory(pid)
+    if fd is None:
         return None
     try:
         seconds, fraction = struct.unpack('=qq', os.pread(fd, 16, pointer))
     except (OSError, struct.error):
+        _forget_memory(pid)            # gone, or a pid used again: opened anew next time
         return None
-    finally:
-        os.close(fd)
     return seconds + fraction / (1e9 if form == 'ts' else 1e6)
 
 
@@ -443,14 +478,14 @@ def _until(absolute, clock):
 
 def _blocks(pid, tid):
     """How often a thread has blocked so far (voluntary context switches: each time it waited again)."""
-    try:
-        with open('/proc/{}/task/{}/status'.format(pid, tid)) as status:
-            for line in status:
-                if line.startswith('voluntary_ctxt_switches:'):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
+    data = _read_proc('/proc/{}/task/{}/status'.format(pid, tid), 8192)
+    at = data.find(b'\nvoluntary_ctxt_switches:') if data else -1
+    if at < 0:
         return None
-    return None
+    try:
+        return int(data[at + 25:].split(None, 1)[0])
+    except (ValueError, IndexError):
+        return None
 
 
 _GROUPS = {}      # pid -> the cgroup.procs file of the harness's own cgroup it lives in, or ''
