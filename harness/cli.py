@@ -62,11 +62,13 @@ def build_parser():
                         help='list the checks: id, weight (after --config), what each asserts and the sentences of '
                              'the assignment it rests on; nothing is run')
     parser.add_argument('--markdown', action='store_true', help='with --list-checks: as Markdown (docs/checks.md)')
-    differential = parser.add_argument_group('differential checks (random scenarios against the model)')
+    differential = parser.add_argument_group('differential checks (scenarios played against the model)')
     budget = differential.add_mutually_exclusive_group()
     budget.add_argument('--differential-budget', type=int, metavar='N', default=None,
-                        help='random scenarios per protocol (default: a small fixed number; 0 skips them)')
+                        help='random scenarios per protocol (default: 2)')
     budget.add_argument('--no-differential', action='store_true', help='skip the differential checks')
+    differential.add_argument('--differential-depth', type=int, metavar='N', default=None,
+                              help='play every transition of the model reached within N steps (default: 2)')
     differential.add_argument('--seed', type=int, metavar='N', default=None,
                               help='seed of the random scenarios (default: fixed, the same every run)')
     batch = parser.add_argument_group('batch (a folder or several paths)')
@@ -132,16 +134,21 @@ def _main(argv=None):
         return bad_input(gradescope_refusal())
     paths = [Path(p) for p in args.path]
     if len(paths) > 1 or any(p.is_dir() for p in paths) or args.csv or args.out or args.jobs or args.as_user:
-        if args.differential_budget is not None or args.no_differential or args.seed is not None:
+        if args.differential_budget is not None or args.differential_depth is not None or \
+                args.no_differential or args.seed is not None:
             # batch workers do not pass them on (harness/batch.py worker_command): refuse, never ignore
-            return bad_input('--differential-budget, --no-differential and --seed apply to one submission, '
-                             'not to a batch')
+            return bad_input('--differential-budget, --differential-depth, --no-differential and --seed apply '
+                             'to one submission, not to a batch')
         from .batch import main as batch_main
         return batch_main(args, paths)
     if args.timeout is not None:
         return bad_input('--timeout applies to a batch (a folder or several paths)')
-    if args.differential_budget is not None and args.differential_budget < 0:
-        return bad_input('--differential-budget must be 0 or more')
+    for flag, value in (('--differential-budget', args.differential_budget),
+                        ('--differential-depth', args.differential_depth)):
+        if value is not None and value < 0:
+            return bad_input('{} must be 0 or more'.format(flag))
+    if args.no_differential and args.differential_depth:
+        return bad_input('--no-differential and --differential-depth: choose one')
     if args.batch_worker:
         # A batch stops an overrunning worker with SIGTERM: end its agents (and all they started) first.
         def stop(signum, frame):
@@ -153,7 +160,8 @@ def _main(argv=None):
     try:
         run = judge(path, keyword=args.keyword, config=args.config, junit=args.junit,
                     extra_checks=args.extra_checks, seed=args.seed, serial=args.serial, python=args.python,
-                    differential_budget=0 if args.no_differential else args.differential_budget)
+                    differential_budget=0 if args.no_differential else args.differential_budget,
+                    differential_depth=0 if args.no_differential else args.differential_depth)
     except SubmissionProblem as problem:
         print('chatroom-check: {}'.format(problem), file=sys.stderr)
         if problem.detail:

@@ -80,10 +80,10 @@ class FakeTcpServer(Watched):
         """Read once, waiting at most `timeout`. False once the connection is over."""
         if self.eof:
             return False
-        self.conn.settimeout(max(timeout, 0.001))
+        self.conn.settimeout(timeout if timeout > 0 else 0.0)   # 0: a look, without waiting
         try:
             data = self.conn.recv(65536)
-        except socket.timeout:
+        except (socket.timeout, BlockingIOError):
             return True
         except OSError:
             self.eof = True
@@ -206,7 +206,7 @@ class FakeUdpServer(Watched):
         self.client_addr = None          # where the first datagram came from; replies go there
 
     def _pump(self, timeout):
-        self.sock.settimeout(max(timeout, 0.001))
+        self.sock.settimeout(timeout if timeout > 0 else 0.0)   # 0: a look, without waiting
         try:
             data, source = self.sock.recvfrom(65536)
         except (socket.timeout, OSError):

@@ -57,9 +57,10 @@ def forget_check_modules(checks):
 
 
 def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=None, differential_budget=None,
-          seed=None, serial=False, python=None):
+          seed=None, serial=False, python=None, differential_depth=None):
     """Run the conformance suite on one submission in this process; return its RunResult.
-    `differential_budget` (scenarios per protocol; 0 skips) and `seed`: None keeps the plugin's defaults;
+    `differential_budget` (random scenarios per protocol), `differential_depth` (the model's transitions
+    within so many steps; a budget of 0 alone also means none) and `seed`: None keeps the plugin's defaults;
     `serial`: one check after another instead of independent checks side by side; `python`: the
     interpreter the submission runs under (default: this one)."""
     import pytest
@@ -92,6 +93,10 @@ def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=
             args += ['--junitxml', str(junit)]
         if differential_budget is not None:
             args += ['--differential-budget', str(int(differential_budget))]
+            if differential_budget == 0 and differential_depth is None:
+                differential_depth = 0          # judge(differential_budget=0): no differential checks at all
+        if differential_depth is not None:
+            args += ['--differential-depth', str(int(differential_depth))]
         if seed is not None:
             args += ['--differential-seed', str(int(seed))]
         if serial:

@@ -144,13 +144,16 @@ def expect_udp_chat(peer, name, text, within=peers.DEFAULT_WITHIN):
     return got
 
 
+def left_announced_at_shutdown():
+    return "'User x left' sent during shutdown, before 'server-shutdown': accepted (shutdown may call close_client)"
+
+
 def expect_udp_shutdown(peer, departures, within=peers.DEFAULT_WITHIN):
     """Wait for 'server-shutdown'. Before it, a UDP server may announce the others' departures (the texts
     `departures`): the text allows shutdown() to call close_client(), which broadcasts 'User x left'."""
     departures = tuple(departures)
     while peer.expect_any(('server-shutdown',) + departures, within) != 'server-shutdown':
-        note("'User x left' sent during shutdown, before 'server-shutdown': accepted (shutdown may call "
-             "close_client)")
+        note(left_announced_at_shutdown())
 
 
 # -- stopping -------------------------------------------------------------------------------------------

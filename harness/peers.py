@@ -25,6 +25,7 @@ _random = random.Random()    # its own: hypothesis, in whose tests peers run, ow
 IDLE_REMARK = ', and the server had handled all it was sent: it was not going to send more'
 GONE_REMARK = ", and the submission's process had ended"
 UNOBSERVABLE_GAP = 0.1   # between two sends of one peer, where the machine cannot tell they were read
+SEND_WITHIN = 5.0        # a send to a server that does not read at all fails after this long
 
 # A text that follows an expected message inside one recv() and plausibly begins the next message, as
 # opposed to a suffix of the same message ('Welcome!', 'User x joined.').
@@ -183,6 +184,7 @@ class TcpPeer(Watched):
         self.send_bytes(text.encode('utf-8') if isinstance(text, str) else text)
 
     def send_bytes(self, data):
+        self.sock.settimeout(SEND_WITHIN)       # reads leave the socket in a short timeout, or none
         self.sock.sendall(data)
 
     # -- receiving ---------------------------------------------------------------------------------
@@ -191,10 +193,10 @@ class TcpPeer(Watched):
         """Read once, waiting at most `timeout`. Returns False once the connection is over."""
         if self.eof:
             return False
-        self.sock.settimeout(max(timeout, 0.001))
+        self.sock.settimeout(timeout if timeout > 0 else 0.0)   # 0: a look, without waiting
         try:
             data = self.sock.recv(65536)
-        except socket.timeout:
+        except (socket.timeout, BlockingIOError):
             return True
         except OSError as error:
             self.error, self.eof = error, True
@@ -354,6 +356,7 @@ class UdpPeer(Watched):
 
     def send_raw(self, text):
         data = text.encode('utf-8') if isinstance(text, str) else text
+        self.sock.settimeout(SEND_WITHIN)
         self.sock.sendto(data, self.server)
 
     def say(self, text):
@@ -362,7 +365,7 @@ class UdpPeer(Watched):
 
     def _pump(self, timeout):
         """Read one datagram, waiting at most `timeout`. Returns True (a UDP peer's reading never ends)."""
-        self.sock.settimeout(max(timeout, 0.001))
+        self.sock.settimeout(timeout if timeout > 0 else 0.0)   # 0: a look, without waiting
         try:
             data, source = self.sock.recvfrom(65536)
         except socket.timeout:
@@ -512,7 +515,7 @@ class UdpListener:
         self.sock.sendto(text.encode('utf-8') if isinstance(text, str) else text, address)
 
     def _pump(self, timeout):
-        self.sock.settimeout(max(timeout, 0.001))
+        self.sock.settimeout(timeout if timeout > 0 else 0.0)   # 0: a look, without waiting
         try:
             data, source = self.sock.recvfrom(65536)
         except (socket.timeout, OSError):

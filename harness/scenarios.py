@@ -5,8 +5,8 @@ every step against harness.model, and render a failing scenario as steps a stude
     if failure is not None:
         print(render_replay(actions, failure))
 
-For step-by-step use (a hypothesis RuleBasedStateMachine), `ScenarioDriver(protocol, port, ...)` has
-`step(action) -> Optional[Failure]`, `finish()` and `close()`. The driver knows nothing about how the server
+For step-by-step use, `ScenarioDriver(protocol, port, ...)` has `step(action) -> Optional[Failure]`,
+`finish()` and `close()`. Which scenarios to play: harness/explore.py. The driver knows nothing about how the server
 was started: it needs the port on 127.0.0.1 and, optionally, a callable returning get_clients_number().
 
 How a step is checked
@@ -55,6 +55,10 @@ TCP_SEND_GAP = 0.1       # see "Pacing" above
 COUNT_POLL = 0.005       # seconds between reads of get_clients_number() while waiting for it to change
 MORE_FOR_REPORT = 0.05   # after a mismatch, how long to keep reading so the report shows the whole text
 IDLE_WITHIN = 1.0        # how long a watched server may take to be idle again after a step
+IDLE_STABLE = 0.008      # every thread waiting this long, unchanged (a turn for the interpreter's lock is no wait)
+PAUSE_BOUND = 6.0        # a pause waits for the server's loops that wake by themselves within this long
+PAUSE_UNOBSERVED = 1.0   # a pause where the server's loops cannot be seen
+CLOSE_WITHIN = 1.0       # after 'server-shutdown', how long a TCP connection may take to end before it is noted
 
 # Where a greeting ends when other messages follow it in the same recv(): only unmistakable starts, since a
 # greeting ('Welcome alice', 'Welcome!') is free text.
@@ -110,9 +114,11 @@ class ScenarioDriver:
     """Plays actions one at a time against a live server and checks each against the model."""
 
     def __init__(self, protocol, port, get_count=None, within=DEFAULT_WITHIN, quiet=QUIET,
-                 final_quiet=FINAL_QUIET, host=LOOPBACK, notes=None, dialect=None, server_agent=None):
+                 final_quiet=FINAL_QUIET, host=LOOPBACK, notes=None, dialect=None, server_agent=None,
+                 stopper=None):
         self.dialect = dialect or leniency.ServerDialect(protocol)
         self.server_agent = server_agent   # the harness.runner.Agent the server runs in, to watch (or None)
+        self.stopper = stopper             # how a Shutdown step stops the server (see `_shutdown`), or None
         self.model = m.Model(protocol, self.dialect)
         self.protocol = protocol
         self.port = port
@@ -150,7 +156,7 @@ class ScenarioDriver:
 
     def finish(self):
         """After the last step: one longer quiet window for stray messages, and the count once more."""
-        if self.failure is not None or not self.actions:
+        if self.failure is not None or not self.actions or self.model.stopped:
             return self.failure
         try:
             self._settle(self.final_quiet)
@@ -181,6 +187,15 @@ class ScenarioDriver:
 
     def _play(self, action, outcome, previous_count):
         self._pace()
+        if isinstance(action, m.Pause):
+            self._pause()
+            for peer_id in self.model.live():
+                self._check_nothing_more(peer_id)
+            self._check_count(outcome.count, wait=False)
+            return
+        if outcome.shutdown:
+            self._shutdown(action, outcome)
+            return
         sent_at = time.monotonic()
         evidence = self._act(action)
         if self.protocol == 'tcp' and outcome.reply == m.WELCOME and self._unheard:
@@ -237,11 +252,16 @@ class ScenarioDriver:
                     peer.name = peer.label = action.name
                     peer.send_raw(self.dialect.join_datagram(action.name))
             elif isinstance(action, m.Chat):
-                self._send(self.peers[action.peer], action.text)
+                peer = self.peers[action.peer]
+                if action.claimed is not None:        # UDP: a datagram that claims another name
+                    peer.send_raw(self.dialect.chat_datagram(action.claimed, action.text))
+                else:
+                    self._send(peer, action.text)
+            elif isinstance(action, m.Stranger):
+                peer = self.peers.get(action.peer) or self._new_peer(action.peer, action.claimed)
+                peer.send_raw(self.dialect.chat_datagram(action.claimed, action.text))
             elif isinstance(action, m.Leave):
-                self._send(self.peers[action.peer], m.EXIT)
-                if self.protocol == 'udp':
-                    self._drop(action.peer)
+                self._send(self.peers[action.peer], m.EXIT)   # UDP: the address stays ours, and listens
             else:                                        # Disconnect: close without a word
                 self._drain(self.peers[action.peer])     # unread bytes would turn the FIN into an RST
                 self._drop(action.peer)
@@ -466,7 +486,7 @@ class ScenarioDriver:
         once it does, False if it cannot be told or it did not within IDLE_WITHIN."""
         if self.server_agent is None:
             return False
-        return bool(platform.wait_process_idle(self.server_agent.proc.pid, IDLE_WITHIN,
+        return bool(platform.wait_process_idle(self.server_agent.proc.pid, IDLE_WITHIN, stable=IDLE_STABLE,
                                                unread=server_unread(self.protocol, self.port, self._live_peers),
                                                spins=self.server_agent.spins))
 
@@ -502,7 +522,7 @@ class ScenarioDriver:
     def _check_count(self, expected, wait, evidence=False):
         """True if the count was checked (and matched). With `wait`, poll until it matches or `within`
         passes: the count may lag behind the deliveries (leave order is free, judgement-calls.md)."""
-        if self.get_count is None:
+        if self.get_count is None or expected is None:
             return False
         subject = 'get_clients_number()'
         deadline = Deadline(self.within) if wait else None
@@ -522,18 +542,72 @@ class ScenarioDriver:
             time.sleep(COUNT_POLL)       # polling a number: there is no message to wait for
             settled = watch is not None and bool(watch.quiet())    # done with all it was sent: read once more
 
+    # -- a pause, a shutdown ---------------------------------------------------------------------------
+
+    def _pause(self):
+        """Nobody says anything until every loop of the server that wakes by itself has woken (at most
+        PAUSE_BOUND seconds): a server that drops a quiet client, or stops listening when a timeout
+        fires, shows it at the next step. Where that cannot be seen, a fixed PAUSE_UNOBSERVED."""
+        watch = None if self.server_agent is None else self.server_agent.quiet_watch(
+            unread=server_unread(self.protocol, self.port, self._live_peers), long=PAUSE_BOUND, polls=True)
+        if watch is None or watch.quiet() is None:
+            time.sleep(PAUSE_UNOBSERVED)       # nothing to wait for that can be seen: the pause itself
+        else:
+            deadline = Deadline(2 * PAUSE_BOUND + 1)
+            while not deadline.passed() and not watch.quiet():
+                time.sleep(0.02)
+        self._drain_all()
+
+    def _shutdown(self, action, outcome):
+        """Stop the server as `action` says (self.stopper: run_event or Ctrl-C, once it is idle), then every
+        joined client must get 'server-shutdown' (UDP: possibly after 'User x left' for the others) and
+        nothing else. How run() notices the request is the fixed checks' business (tcp.shutdown_run_event,
+        ...): where the clients were not told once run() ended, or run() did not end, shutdown() is called
+        directly, and this step judges what it does."""
+        if self.stopper is None:
+            raise m.InvalidAction('a scenario with a shutdown needs a stopper')
+        self.stopper.stop(action.how)
+        try:
+            self._expect_all_shutdown(outcome)
+        except _Mismatch:
+            self.stopper.call_shutdown()
+            self._expect_all_shutdown(outcome)
+        for peer_id in self.model.live():
+            if peer_id not in outcome.deliveries:
+                self._check_nothing_more(peer_id)
+        for peer_id in list(self.peers):
+            self._drop(peer_id)
+
+    def _expect_all_shutdown(self, outcome):
+        members = [self.model.name_of(p) for p in outcome.deliveries]
+        for peer_id in sorted(outcome.deliveries):
+            peer = self.peers[peer_id]
+            if self.protocol == 'udp':
+                lefts = [self.dialect.left_text(name) for name in members if name != self.model.name_of(peer_id)]
+                while True:
+                    got = self._expect_next(peer_id, (m.SHUTDOWN_TEXT,) + tuple(lefts))
+                    if got == m.SHUTDOWN_TEXT:
+                        break
+                    lefts.remove(got)
+                    self._note(leniency.left_announced_at_shutdown())
+            else:
+                self._expect_next(peer_id, (m.SHUTDOWN_TEXT,))
+                if not peer.wait_closed(CLOSE_WITHIN):
+                    self._note(leniency.closed_without_end_of_stream())
+
     def _note(self, text):
         if text not in self.notes:
             self.notes.append(text)
 
 
 def run_scenario(protocol, port, actions, get_count=None, within=DEFAULT_WITHIN, quiet=QUIET,
-                 final_quiet=FINAL_QUIET, host=LOOPBACK, notes=None, dialect=None, server_agent=None):
+                 final_quiet=FINAL_QUIET, host=LOOPBACK, notes=None, dialect=None, server_agent=None,
+                 stopper=None):
     """Play `actions` against the server on host:port. Returns None when every step matched the model,
     else the first Failure. `notes`, if a list, receives one line per leniency used."""
     with ScenarioDriver(protocol, port, get_count=get_count, within=within, quiet=quiet,
                         final_quiet=final_quiet, host=host, notes=notes, dialect=dialect,
-                        server_agent=server_agent) as driver:
+                        server_agent=server_agent, stopper=stopper) as driver:
         for action in actions:
             failure = driver.step(action)
             if failure is not None:
@@ -587,72 +661,12 @@ def render_steps(protocol, actions):
     return '\n'.join('{:>3}. {}'.format(i + 1, s) for i, s in enumerate(m.describe_all(protocol, actions)))
 
 
-# -- generation ----------------------------------------------------------------------------------------------
-
-_KIND_ORDER = (m.Join, m.Chat, m.Leave, m.Disconnect)
-# State bugs need a room with several clients, refused names and names used again. With kinds drawn
-# uniformly and a 1/10 chance to stop after each step, most scenarios held one or two clients for a few
-# steps, and at 10 scenarios a seed often missed such bugs (a name that stays taken after a refused
-# join: 8 of 20 seeds). Without disconnects (weighted scenarios have none), leaves must free names as
-# often: with these weights, 25 scenarios hold that bug's pattern (refused, freed, joined again) 3 to 11
-# times for each of seeds 0-9.
-_KIND_WEIGHTS = {m.Join: 2, m.Leave: 2}   # joins and leaves are drawn twice as often as each other kind
-_STOP = 20                    # a scenario stops after each step with probability 1/_STOP
-
-
-def action_sequences(protocol, max_peers=m.MAX_PEERS, max_actions=25, names=m.NAMES, texts=m.TEXTS,
-                     min_actions=1, disconnects=True):
-    """A hypothesis strategy for valid action sequences: each step draws a kind of action, then one action
-    of that kind that the model allows, so shrinking prefers fewer steps and earlier kinds/names/texts.
-
-    Tuned for state bugs: joins and leaves are drawn twice as often as chat (and disconnects), scenarios go on with
-    probability 19/20 after each step, and a join draws its name first, half the time among the names the
-    scenario already used (held, refused or freed), since state bugs live where names meet again (a
-    duplicate join, a name reused after its holder left)."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def sequences(draw):
-        model = m.Model(protocol)
-        actions = []
-        used = set()
-        while len(actions) < max_actions:
-            # Go on with probability 19/20; shrinking drives the draw to 0, stop.
-            if len(actions) >= min_actions and draw(st.integers(0, _STOP - 1)) == 0:
-                break
-            options = model.valid_actions(names, texts, max_peers, disconnects=disconnects)
-            if not options:
-                break
-            kinds = [kind for kind in _KIND_ORDER if any(isinstance(a, kind) for a in options)
-                     for _ in range(_KIND_WEIGHTS.get(kind, 1))]
-            kind = draw(st.sampled_from(kinds))
-            options = [a for a in options if isinstance(a, kind)]
-            if kind is m.Join:
-                again = [n for n in names if n in used]
-                name = draw(st.sampled_from(again if again and draw(st.integers(0, 3)) < 2 else names))
-                options = [a for a in options if a.name == name]
-                used.add(name)
-            action = draw(st.sampled_from(options))
-            model.apply(action)
-            actions.append(action)
-        return actions
-
-    return sequences()
-
-
 # -- shortening --------------------------------------------------------------------------------------------
 
 def without_step(protocol, actions, index):
     """`actions` without step `index`, and without the later steps that became impossible (a peer's chat
     or leave once its join is gone)."""
-    model = m.Model(protocol)
-    kept = []
-    for position, action in enumerate(actions):
-        if position == index or not model.is_valid(action):
-            continue
-        model.apply(action)
-        kept.append(action)
-    return kept
+    return without_steps(protocol, actions, (index,))
 
 
 OPTIONAL_KINDS = (m.Disconnect,)
@@ -670,32 +684,53 @@ def without_kinds(protocol, actions, kinds):
     return kept
 
 
-def shorten(protocol, actions, fails, within=None):
-    """Delete steps one at a time, keeping each deletion after which `fails(actions)` still returns a
-    failure (anything but None): a greedy pass after hypothesis's shrinking, which a wall-time bound may cut
-    short and whose encoding (each choice depends on the state before it) often cannot drop a step in the
-    middle. Stops after `within` seconds. Returns (the shortest failing actions, its failure), or
-    (actions, None) when no deletion kept the failure."""
+def shorten(protocol, actions, fails, within=None, replays=None):
+    """Delete steps while `fails(actions)` still returns a failure (anything but None): first the
+    optional features (abrupt disconnects) all at once, then chunks of steps, halving their size down to
+    single steps (a chained scenario's earlier walks usually go at once). At most `replays` calls of
+    `fails` and `within` seconds (None: no bound). Returns (the shortest failing actions, its failure),
+    or (actions, None) when no deletion kept the failure."""
     deadline = Deadline(within) if within is not None else None
+    budget = {'left': replays}
     best, failure = list(actions), None
-    # First without the optional features (abrupt disconnects) all at once: a defect that shows without
-    # them should be reported without them.
+
+    def still_fails(candidate):
+        if not candidate or (deadline is not None and deadline.passed()) or budget['left'] == 0:
+            return None
+        if budget['left'] is not None:
+            budget['left'] -= 1
+        return fails(candidate)
+
     plain = without_kinds(protocol, best, OPTIONAL_KINDS)
     if plain and len(plain) < len(best):
-        found = fails(plain)
+        found = still_fails(plain)
         if found is not None:
             best, failure = plain, found
-    shorter = True
-    while shorter:                         # passes until one deletes nothing: a deletion may enable another
-        shorter = False
-        index = 0
-        while index < len(best):
-            if deadline is not None and deadline.passed():
+    size = max(1, len(best) // 2)
+    while True:
+        start = 0
+        while start < len(best):
+            if (deadline is not None and deadline.passed()) or budget['left'] == 0:
                 return best, failure
-            candidate = without_step(protocol, best, index)
-            found = fails(candidate) if candidate else None
+            candidate = without_steps(protocol, best, range(start, start + size))
+            found = still_fails(candidate) if candidate != best else None
             if found is not None:
-                best, failure, shorter = candidate, found, True
+                best, failure = candidate, found
             else:
-                index += 1
-    return best, failure
+                start += size
+        if size == 1:
+            return best, failure
+        size = max(1, size // 2)
+
+
+def without_steps(protocol, actions, indexes):
+    """`actions` without the steps at `indexes`, and without the later steps that became impossible."""
+    drop = set(indexes)
+    model = m.Model(protocol)
+    kept = []
+    for position, action in enumerate(actions):
+        if position in drop or not model.is_valid(action):
+            continue
+        model.apply(action)
+        kept.append(action)
+    return kept

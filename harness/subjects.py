@@ -292,6 +292,26 @@ class ServerSubject:
         returned, _ = self.run_returned(leniency.RUN_STOP_WITHIN)
         return returned
 
+    def stop(self, how):
+        """For a scenario's shutdown step (harness/scenarios.py): stop the server by `how` ('run_event' or
+        'ctrl_c') once it is idle, and wait for run() to end, with one more connection for an accept()
+        that blocks. Whether, and how fast, run() ends is judged by the fixed checks, not here."""
+        settle(self.agent)
+        if how == 'run_event':
+            self.agent.set_event('server', 'run_event')
+        else:
+            require_ctrl_c()
+            self.agent.interrupt()
+        returned, _ = self.run_returned(leniency.RUN_STOP_WITHIN)
+        if not returned:
+            self.nudge()
+            self.run_returned(1.0)
+
+    def call_shutdown(self):
+        """shutdown() called directly (for a scenario whose run() did not tell the clients)."""
+        with contextlib.suppress(AgentError):
+            self.call('shutdown', timeout=leniency.RUN_STOP_WITHIN)
+
     def nudge(self):
         """One more connection (or datagram), for a server blocked in accept()/recvfrom()."""
         kind = socket.SOCK_STREAM if self.protocol == 'tcp' else socket.SOCK_DGRAM

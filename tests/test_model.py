@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from harness.model import (
     GHOST, GONE, JOINED, NAME_TAKEN, TEXTS, UNJOINED, WELCOME, Chat, Disconnect, InvalidAction, Join, Leave,
-    Model, chat_texts, describe_all, replay_model)
+    Model, Pause, Shutdown, Stranger, chat_texts, describe_all, replay_model)
 
 BOTH = pytest.mark.parametrize('protocol', ['tcp', 'udp'])
 
@@ -103,7 +103,9 @@ def test_leave_is_announced_once_and_frees_the_name(protocol):
     model, outs = play(protocol, Join(0, 'alice'), Join(1, 'bob'), Leave(1), Join(2, 'bob'))
     leave, rejoin = outs[2], outs[3]
     assert leave.deliveries == {0: ('User bob left',)}
-    assert leave.actor_gone and leave.count == 1
+    assert leave.count == 1
+    assert leave.actor_gone == (protocol == 'tcp')      # UDP: the address stays ours, and hears nothing more
+    assert (1 in leave.silent) == (protocol == 'udp')
     assert rejoin.reply == WELCOME and rejoin.deliveries == {0: ('User bob joined',)} and rejoin.count == 2
     with pytest.raises(InvalidAction):
         model.apply(Leave(1))         # leave announced once: the leaver is gone
@@ -171,16 +173,70 @@ def test_invalid_action_changes_nothing():
     assert (dict(model.peers), model.count, list(model.history)) == before
 
 
+BASIC = dict(strangers=False, claims=False, pauses=False, shutdowns=False)
+
+
 def test_valid_actions():
     model = Model('udp')
-    assert model.valid_actions(names=('alice', 'bob'), texts=('hi',)) == [Join(0, 'alice'), Join(0, 'bob')]
+    assert model.valid_actions(names=('alice', 'bob'), texts=('hi',), **BASIC) == [Join(0, 'alice'), Join(0, 'bob')]
     model.apply(Join(0, 'alice'))
     model.apply(Join(1, 'alice'))
-    got = model.valid_actions(names=('alice', 'bob'), texts=('hi',), max_peers=2)
+    got = model.valid_actions(names=('alice', 'bob'), texts=('hi',), max_peers=2, **BASIC)
     assert got == [Join(1, 'alice'), Join(1, 'bob'), Chat(0, 'hi'), Leave(0), Disconnect(0)]
     tcp = replay_model('tcp', [Join(0, 'alice'), Join(1, 'alice')])
-    assert tcp.valid_actions(names=('bob',), texts=('hi',), max_peers=2) == [Chat(0, 'hi'), Leave(0),
-                                                                             Disconnect(0)]
+    assert tcp.valid_actions(names=('bob',), texts=('hi',), max_peers=2, **BASIC) == [
+        Chat(0, 'hi'), Leave(0), Disconnect(0)]
+
+
+def test_valid_actions_of_the_whole_text():
+    model = replay_model('udp', [Join(0, 'alice'), Join(1, 'alice')])
+    got = model.valid_actions(names=('alice', 'bob'), texts=('hi',), max_peers=3, disconnects=False)
+    assert got == [Join(2, 'alice'), Join(2, 'bob'), Join(1, 'alice'), Join(1, 'bob'), Chat(0, 'hi'),
+                   Chat(0, 'hi', claimed='bob'), Leave(0),
+                   Stranger(1, 'alice', 'hi'), Stranger(1, 'alice', 'exit'), Stranger(1, 'bob', 'hi'),
+                   Stranger(1, 'bob', 'exit'), Stranger(2, 'alice', 'hi'), Stranger(2, 'alice', 'exit'),
+                   Stranger(2, 'bob', 'hi'), Stranger(2, 'bob', 'exit'), Pause(), Shutdown('ctrl_c')]
+    tcp = replay_model('tcp', [Join(0, 'alice')]).valid_actions(names=('bob',), texts=('hi',), max_peers=1,
+                                                                disconnects=False)
+    assert tcp == [Chat(0, 'hi'), Leave(0), Pause(), Shutdown('run_event'), Shutdown('ctrl_c')]
+
+
+def test_a_udp_client_is_its_address():
+    model, outs = play('udp', Join(0, 'alice'), Join(1, 'bob'), Chat(1, 'hi', claimed='alice'),
+                       Stranger(2, 'alice', 'exit'), Stranger(2, 'bob', 'hello'), Leave(1), Stranger(1, 'bob', 'hi'))
+    assert outs[2].deliveries == {0: ('bob: hi', 'bob:hi')}            # relayed under the address's name
+    for out in outs[3:5] + outs[6:]:
+        assert out.deliveries == {} and out.count == 2 - (out is outs[6])
+    assert outs[5].deliveries == {0: ('User bob left',)} and 1 in outs[5].silent
+    assert model.status(2) == UNJOINED and model.members() == [0]
+    assert model.apply(Join(1, 'bob')).reply == WELCOME                # the address that left joins again
+    assert describe_all('udp', [Join(0, 'alice'), Leave(0), Join(0, 'al'), Stranger(1, 'al', 'exit')]) == [
+        'alice joins', "alice leaves (sends 'exit')", "'alice', who left, joins again as 'al' (same UDP address)",
+        "from a new address, a datagram 'al:exit' ('al' is no client there)"]
+
+
+@BOTH
+def test_shutdown_reaches_every_joined_client_and_ends_the_scenario(protocol):
+    model, outs = play(protocol, Join(0, 'alice'), Join(1, 'alice'), Join(2, 'bob'), Leave(2),
+                       Shutdown('ctrl_c'))
+    stop = outs[-1]
+    assert stop.shutdown and stop.count is None and stop.deliveries == {0: ('server-shutdown',)}
+    assert model.stopped and model.valid_actions() == []
+    with pytest.raises(InvalidAction):
+        model.apply(Pause())
+    if protocol == 'udp':
+        with pytest.raises(InvalidAction):
+            Model('udp').apply(Shutdown('run_event'))      # ServerUDP has no run_event in the text
+
+
+@BOTH
+def test_names_are_compared_whole_and_with_their_case(protocol):
+    model, outs = play(protocol, Join(0, 'alice'), Join(1, 'al'), Join(2, 'Alice'), Join(3, 'alice'))
+    assert [o.reply for o in outs] == [WELCOME, WELCOME, WELCOME, NAME_TAKEN]
+    for text in ('Exit', 'exit now', 'JOIN', 'a:b', 'x' * 1000):
+        assert model.apply(Chat(0, text)).deliveries[1] == chat_texts(protocol, 'alice', text)
+    with pytest.raises(InvalidAction):
+        model.apply(Chat(0, 'x' * 1001))                  # beyond what one recv(1024) takes whole
 
 
 def test_descriptions():
@@ -206,12 +262,15 @@ def test_invariants_under_random_valid_sequences(protocol, picks):
         action = options[pick % len(options)]
         members_before = set(model.members())
         out = model.apply(action)
-        assert out.count == model.count == len(model.members()) >= 0
-        assert abs(out.count - len(members_before)) <= 1
+        if out.shutdown:
+            assert out.count is None and model.stopped
+        else:
+            assert out.count == model.count == len(model.members()) >= 0
+            assert abs(out.count - len(members_before)) <= 1
         live = set(model.live())
         assert set(out.deliveries) <= live and out.silent <= live
         assert not set(out.deliveries) & out.silent
-        assert action.peer not in out.deliveries          # never to the actor
+        assert action.peer is None or action.peer not in out.deliveries          # never to the actor
         names = [model.name_of(p) for p in model.members()]
         assert len(names) == len(set(names))              # names of current clients are unique
         if protocol == 'tcp':
@@ -237,7 +296,7 @@ def test_udp_refused_address_hears_nothing_of_the_room():
     chat, join, leave = outs[2], outs[3], outs[4]
     assert chat.deliveries == {} and chat.silent == {0, 1}
     assert join.deliveries == {0: ('User bob joined',)} and 1 in join.silent
-    assert leave.deliveries == {2: ('User alice left',)} and leave.silent == {1}
+    assert leave.deliveries == {2: ('User alice left',)} and leave.silent == {0, 1}
     retry = model.apply(Join(1, 'alice'))       # the name is free again: the same address may take it
     assert retry.reply == WELCOME and retry.deliveries == {2: ('User alice joined',)} and retry.count == 2
 

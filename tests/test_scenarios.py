@@ -1,18 +1,16 @@
-"""The scenario driver against the reference servers (started in-process on an ephemeral port), random
-scenarios from hypothesis, broken servers it must catch, and the replay rendering."""
+"""The scenario driver against the reference servers (started in-process on an ephemeral port), the
+explorer's scenarios (harness/explore.py), broken servers it must catch, and the replay rendering."""
 
 import threading
 from contextlib import contextmanager
 
 import pytest
-from hypothesis import HealthCheck, find, given, settings
-from hypothesis import strategies as st
 
 import chatroom
 from chatroom import ServerTCP, ServerUDP
-from harness.model import Chat, Disconnect, Join, Leave
-from harness.scenarios import (
-    Failure, ScenarioDriver, ScenarioFailed, action_sequences, assert_scenario, render_replay, run_scenario)
+from harness import explore
+from harness.model import Chat, Disconnect, Join, Leave, Pause, Shutdown, Stranger
+from harness.scenarios import Failure, ScenarioDriver, ScenarioFailed, assert_scenario, render_replay, run_scenario
 
 SERVERS = {'tcp': ServerTCP, 'udp': ServerUDP}
 BOTH = pytest.mark.parametrize('protocol', ['tcp', 'udp'])
@@ -100,16 +98,51 @@ def test_step_by_step_driver_and_invalid_action():
         assert driver.model.count == 2
 
 
-# -- random scenarios against the reference ------------------------------------------------------------
+# -- the explorer's scenarios against the reference ---------------------------------------------------------
+
+class Stopper:
+    """A scenario's shutdown step against an in-process server: its run_event, or a KeyboardInterrupt
+    stand-in (shutdown() from here: run() runs in a thread, where no Ctrl-C can reach it)."""
+
+    def __init__(self, server, thread):
+        self.server, self.thread = server, thread
+
+    def stop(self, how):
+        if how == 'run_event':
+            self.server.run_event.set()
+        else:
+            self.server.shutdown()
+        self.thread.join(5)
+
+    def call_shutdown(self):
+        self.server.shutdown()
+
+
+def play_scenario(protocol, actions):
+    server = SERVERS[protocol](0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        assert_scenario(protocol, server.server_port, actions, get_count=server.get_clients_number,
+                        stopper=Stopper(server, thread))
+    finally:
+        server.run_event.set()
+        thread.join(5)
+
 
 @BOTH
-@settings(max_examples=6, derandomize=True, database=None, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(data=st.data())
-def test_reference_random_scenarios(protocol, data):
-    actions = data.draw(action_sequences(protocol, max_peers=8, max_actions=25), label='actions')
-    with live_server(SERVERS[protocol]) as server:
-        assert_scenario(protocol, server.server_port, actions, get_count=server.get_clients_number)
+def test_reference_plays_every_scenario_of_the_default_plan(protocol):
+    for actions in explore.plan(protocol, 2, 2, 0):
+        play_scenario(protocol, actions)
+
+
+@BOTH
+def test_reference_strangers_pauses_and_shutdowns(protocol):
+    actions = [Join(0, 'alice'), Join(1, 'al'), Pause(), Chat(1, 'a:b'), Leave(1), Join(1 if protocol == 'udp' else 2,
+                                                                                    'Alice')]
+    if protocol == 'udp':
+        actions += [Stranger(3, 'alice', 'exit'), Stranger(3, 'alice', 'hi'), Chat(0, 'hi', claimed='Alice')]
+    play_scenario(protocol, actions + [Shutdown('ctrl_c')])
 
 
 # -- broken servers must be caught ----------------------------------------------------------------------
@@ -197,13 +230,13 @@ class GreetsLoudlyTCP(ServerTCP):
             chatroom.WELCOME = original
 
 
-def test_broken_keeps_name_is_caught_and_shrunk_to_the_shortest_replay():
-    shortest = find(
-        action_sequences('tcp', max_peers=3, max_actions=8),
-        lambda actions: play(KeepsNameTCP, 'tcp', actions, with_count=False) is not None,
-        settings=settings(max_examples=40, derandomize=True, database=None, deadline=None,
-                          suppress_health_check=list(HealthCheck)))
-    failure = play(KeepsNameTCP, 'tcp', shortest, with_count=False)
+def test_broken_keeps_name_is_caught_and_shortened_to_the_shortest_replay():
+    from harness.scenarios import shorten
+    scenario = explore.plan('tcp', 2, 0, 0)[0]
+    failure = play(KeepsNameTCP, 'tcp', scenario, with_count=False)
+    assert failure is not None
+    shortest, failure = shorten('tcp', scenario[:failure.step_index + 1],
+                                lambda actions: play(KeepsNameTCP, 'tcp', actions, with_count=False))
     replay = render_replay(shortest, failure)
     assert len(shortest) == 3, replay
     assert isinstance(shortest[0], Join) and isinstance(shortest[1], (Leave, Disconnect))
