@@ -90,6 +90,12 @@ class Watched:
     quiet_watch = None
     idle_remark = IDLE_REMARK       # what a failure says when a wait ended early (set by _done)
 
+    @staticmethod
+    def others():
+        """Messages that may come before an expected one without failing it: other checks' subjects (a
+        ServerSubject sets this to the room's well-formed messages); none by default."""
+        return ()
+
     def _watch(self):
         return self.quiet_watch() if self.quiet_watch is not None else None
 
@@ -240,8 +246,12 @@ class TcpPeer(Watched):
             start = at + 1
 
     def expect(self, text, within=DEFAULT_WITHIN, exact=True):
-        """Wait until `text` arrives as a whole message (or, with exact=False, anywhere in the stream);
-        consume through it and return it. Raise PeerError saying what was received instead."""
+        """Wait until `text` arrives as the next whole message (or, with exact=False, anywhere in the
+        stream); consume through it and return it. Raise PeerError saying what was received instead: a
+        transcript is compared, not searched, so a message that is not the expected one, before it, is a
+        failure ('Unknown: server-shutdown' is not 'server-shutdown')."""
+        if exact:
+            return self.expect_any((text,), within)
         deadline, watch = Deadline(within), self._watch()
         while True:
             found = self._find(text, exact)
@@ -257,8 +267,9 @@ class TcpPeer(Watched):
                     return text
                 raise PeerError(self._missing(text, within, idle))
 
-    def expect_any(self, texts, within=DEFAULT_WITHIN):
-        """Wait for the first of several acceptable texts; return the one seen."""
+    def expect_after(self, texts, within=DEFAULT_WITHIN):
+        """Wait until one of `texts` arrives as a whole message, after whatever else (for the robustness
+        tier, where other messages may come first); consume through it and return it."""
         deadline, watch = Deadline(within), self._watch()
         while True:
             hits = [(found[0], found[1], t) for t in texts for found in [self._find(t, True)] if found]
@@ -270,6 +281,50 @@ class TcpPeer(Watched):
             idle = not over and self._done(watch) and self._drain()
             if (over or idle) and not any(self._find(t, True) for t in texts):
                 raise PeerError(self._missing(' or '.join(map(repr, texts)), within, idle))
+
+    def _next_is(self, texts):
+        """(text, end) when one of `texts` is the next whole message at the cursor; (None, True) when what
+        arrived can no longer become one of them; (None, False) while it still may."""
+        pending = self.transcript[self.cursor:]
+        if not pending:
+            return None, False
+        for text in texts:
+            end = self.cursor + len(text)
+            if pending.startswith(text):
+                next_boundary = min((b for b in self.boundaries if b > self.cursor), default=len(self.transcript))
+                if end == len(self.transcript) or end == next_boundary or self.next_message.match(
+                        self.transcript, end):
+                    return text, end
+        could_grow = any(text.startswith(pending) and len(pending) < len(text) for text in texts)
+        return None, bool(pending) and not could_grow
+
+    def expect_any(self, texts, within=DEFAULT_WITHIN):
+        """Wait until one of several acceptable texts is the next whole message; return the one seen. The
+        messages of `others()` (set by whoever runs the server: other checks' subjects, such as a join
+        announced to the joiner too) may come before it, and are passed over."""
+        deadline, watch = Deadline(within), self._watch()
+        while True:
+            text, wrong = self._next_is(texts)
+            if text is not None:
+                self.cursor += len(text)
+                return text
+            other, _ = self._next_is(tuple(self.others())) if wrong else (None, False)
+            if other is not None:
+                self.cursor += len(other)
+                continue
+            if wrong:
+                self.read_for(0.05)             # the rest of what came instead, for the report
+                raise PeerError(self._missing(' or '.join(map(repr, texts)) if len(texts) > 1 else texts[0],
+                                              within, instead=True))
+            over = deadline.passed() or not self._pump(self._slice(deadline, watch))
+            idle = not over and self._done(watch) and self._drain()
+            if over or idle:
+                text, _ = self._next_is(texts)
+                if text is not None:
+                    self.cursor += len(text)
+                    return text
+                raise PeerError(self._missing(' or '.join(map(repr, texts)) if len(texts) > 1 else texts[0],
+                                              within, idle))
 
     def expect_silence(self, text, during=QUIET_WINDOW):
         """Fail if `text` arrives (anywhere after the cursor) within `during` seconds."""
@@ -299,11 +354,11 @@ class TcpPeer(Watched):
                 return True
         return self.eof
 
-    def _missing(self, text, within, idle=False):
+    def _missing(self, text, within, idle=False, instead=False):
         state = ' (the connection was closed)' if self.eof else self.idle_remark if idle else ''
+        when = 'next' if instead else 'within {:.1f}s'.format(within) if not idle else 'in reply'
         return '{} expected {} {}; it received {}{}'.format(
-            self.label, show(text) if not text.startswith("'") else text,
-            'within {:.1f}s'.format(within) if not idle else 'in reply',
+            self.label, show(text) if not text.startswith("'") else text, when,
             show(self.pending()) if self.pending() else 'nothing', state)
 
     # -- closing -----------------------------------------------------------------------------------
@@ -385,7 +440,11 @@ class UdpPeer(Watched):
         return True
 
     def expect(self, text, within=DEFAULT_WITHIN, exact=True, any_case=False):
-        """Wait for a datagram equal to `text` (or containing it, in any case); consume through it."""
+        """Wait until the next datagram is `text` (a transcript is compared, not searched: another datagram
+        before it is a failure); or, with exact=False, for a datagram containing it (in any case), after
+        anything else. Consume through it and return it."""
+        if exact:
+            return self.expect_any((text,), within)
         deadline, watch, idle = Deadline(within), self._watch(), False
         while True:
             for index in range(self.cursor, len(self.datagrams)):
@@ -402,6 +461,30 @@ class UdpPeer(Watched):
             idle = self._done(watch) and self._drain()
 
     def expect_any(self, texts, within=DEFAULT_WITHIN):
+        """Wait until the next datagram is one of `texts` (passing over those of `others()`); return it."""
+        deadline, watch, idle = Deadline(within), self._watch(), False
+        shown = show(texts[0]) if len(texts) == 1 else 'one of {}'.format(show(list(texts)))
+        while True:
+            if self.cursor < len(self.datagrams):
+                got = self.datagrams[self.cursor]
+                if got in texts:
+                    self.cursor += 1
+                    return got
+                if got in self.others():
+                    self.cursor += 1
+                    continue
+                self._drain()
+                raise PeerError('{} expected {} next; it received {}'.format(
+                    self.label, shown, show(self.datagrams[self.cursor:])))
+            if deadline.passed() or idle:
+                raise PeerError('{} expected {} {}; it received nothing{}'.format(
+                    self.label, shown, 'in reply' if idle else 'within {:.1f}s'.format(within),
+                    self.idle_remark if idle else ''))
+            self._pump(self._slice(deadline, watch))
+            idle = self._done(watch) and self._drain()
+
+    def expect_after(self, texts, within=DEFAULT_WITHIN):
+        """Wait for a datagram that is one of `texts`, after whatever else; return it."""
         deadline, watch, idle = Deadline(within), self._watch(), False
         while True:
             for index in range(self.cursor, len(self.datagrams)):

@@ -51,6 +51,7 @@ class ServerSubject:
         self.how_bound = None
         self.running = None
         self.peers = []
+        self.said = []             # (name, text) of every chat line the check's clients sent
 
     def start(self):
         self.port, self.how_bound, self.running = run_server(self.agent, self.cls)
@@ -97,6 +98,7 @@ class ServerSubject:
             peer.quiet_watch = self.quiet_watch
             peer.send_raw(leniency.render(leniency.SPEC_UDP_JOIN, name) if strict else
                           self._lenient().join_datagram(name))
+        peer.others = self.others
         self.peers.append(peer)
         return peer
 
@@ -104,8 +106,24 @@ class ServerSubject:
         """A UDP client that never joined (it speaks as `name`)."""
         peer = peers.UdpPeer(self.port, name)
         peer.quiet_watch = self.quiet_watch
+        peer.others = self.others
         self.peers.append(peer)
         return peer
+
+    def others(self):
+        """The room's well-formed messages (every client's join and leave announced, every line said,
+        in the assignment's texts and the dialect's): one may come before a message a check expects
+        without failing it, being another check's subject (a join announced to the joiner too, a chat
+        line echoed to its sender). Anything else before it fails: a transcript is compared, not
+        searched ('Unknown: server-shutdown' is no 'server-shutdown')."""
+        names = {peer.label for peer in self.peers} | {peer.name for peer in self.peers if getattr(peer, 'name', None)}
+        known = set()
+        for name in names:
+            known.update((self.dialect.joined_text(name), self.dialect.left_text(name),
+                          leniency.render(leniency.SPEC_JOINED, name), leniency.render(leniency.SPEC_LEFT, name)))
+        for name, text in self.said:
+            known.update(self.dialect.chat_texts(name, text))
+        return known
 
     def quiet_watch(self):
         """A harness.platform.QuietWatch of the server: done with all that its clients sent it."""
@@ -168,6 +186,8 @@ class ServerSubject:
         return joined
 
     def say(self, peer, text):
+        if text not in ('join', 'exit'):      # a command relayed as chat is a fault, never passed over
+            self.said.append((peer.name if self.protocol == 'udp' else peer.label, text))
         if self.protocol == 'tcp':
             peer.send(text)
         else:
@@ -178,11 +198,12 @@ class ServerSubject:
         self.require('leave')
         self.say(peer, 'exit')
 
-    def expect_chat(self, peer, name, text, within=peers.DEFAULT_WITHIN):
-        """`peer` receives `name`'s chat line, in the assignment's format or (noted) the dialect's."""
+    def expect_chat(self, peer, name, text, within=peers.DEFAULT_WITHIN, after_others=False):
+        """`peer` receives `name`'s chat line, in the assignment's format or (noted) the dialect's, as its
+        next message (`after_others`: after whatever else, for the robustness tier)."""
         self.require('chat')
         texts = self._lenient().chat_texts(name, text)
-        got = peer.expect_any(texts, within)
+        got = peer.expect_after(texts, within) if after_others else peer.expect_any(texts, within)
         if self.protocol == 'udp' and got == leniency.render(leniency.SPEC_UDP_WIRE, name, text):
             leniency.note(leniency.udp_relay_as_received(got))
         return got
@@ -190,11 +211,13 @@ class ServerSubject:
     def chat_texts(self, name, text):
         return self.dialect.chat_texts(name, text)
 
-    def expect_joined(self, peer, name, within=peers.DEFAULT_WITHIN):
-        return peer.expect(self._lenient().joined_text(name), within)
+    def expect_joined(self, peer, name, within=peers.DEFAULT_WITHIN, after_others=False):
+        text = self._lenient().joined_text(name)
+        return peer.expect_after((text,), within) if after_others else peer.expect(text, within)
 
-    def expect_left(self, peer, name, within=peers.DEFAULT_WITHIN):
-        return peer.expect(self._lenient().left_text(name), within)
+    def expect_left(self, peer, name, within=peers.DEFAULT_WITHIN, after_others=False):
+        text = self._lenient().left_text(name)
+        return peer.expect_after((text,), within) if after_others else peer.expect(text, within)
 
     def expect_taken(self, peer, name, within=peers.DEFAULT_WITHIN):
         return peer.expect(self._lenient().taken_text(name), within)

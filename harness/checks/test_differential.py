@@ -9,7 +9,7 @@ options."""
 
 import pytest
 
-from harness import explore, leniency
+from harness import explore, leniency, platform
 from harness.catalog import check
 from harness.clock import allowed_seconds
 from harness.runner import AgentError
@@ -66,6 +66,11 @@ def shortest_failure(protocol, pool, dialect, failed):
     return shorter or failed
 
 
+def _stops_with_ctrl_c(actions):
+    """Where a Ctrl-C cannot end a blocked call (the Windows path), such a scenario cannot be judged."""
+    return bool(actions) and getattr(actions[-1], 'how', None) == 'ctrl_c'
+
+
 def differential(protocol, pool, config, dialects, disconnects=False):
     budget = config.getoption('differential_budget')
     depth = config.getoption('differential_depth')
@@ -75,8 +80,9 @@ def differential(protocol, pool, config, dialects, disconnects=False):
     if not dialect.can_join:
         pytest.skip('skipped: no client could join your {} (see {}.welcome)'.format(
             'ServerTCP' if protocol == 'tcp' else 'ServerUDP', protocol))
-    scenarios = explore.plan(protocol, depth, budget, config.getoption('differential_seed'),
-                             disconnects=disconnects)
+    scenarios = [actions for actions in explore.plan(protocol, depth, budget, config.getoption('differential_seed'),
+                                                     disconnects=disconnects)
+                 if platform.CTRL_C_ENDS_BLOCKING_CALLS or not _stops_with_ctrl_c(actions)]
     steps = sum(len(actions) for actions in scenarios)
     allowed_seconds(SECONDS_PER_STEP * steps + SECONDS_PER_SCENARIO * (len(scenarios) + REPLAYS) + 30)
     for actions in scenarios:

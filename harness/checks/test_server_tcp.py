@@ -210,7 +210,7 @@ def test_shutdown_by_ctrl_c(tcp_server):
 def test_twenty_clients(tcp_server):
     """20 clients join, one after another, and stay; one message reaches the 19 others."""
     names = ['user{:02d}'.format(i) for i in range(20)]
-    joined = {name: tcp_server.join(name) for name in names}
+    joined = dict(zip(names, tcp_server.join_all(*names)))     # each joiner announced to every earlier one
     count = tcp_server.wait_count(20)
     assert count == 20, 'get_clients_number() is {} with 20 clients connected'.format(count)
     tcp_server.say(joined['user00'], 'hello all')
