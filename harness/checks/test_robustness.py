@@ -224,24 +224,26 @@ def test_slow_reader(tcp_server, request):
 
 
 SLOW_READER_MESSAGES = 8000     # x 1000 bytes: beyond what the kernel buffers towards a non-reader (~4 MB)
-STALL_QUIET = 0.5               # no bytes moving this long while no thread of the server could run: stalled
+STALL_QUIET = 1.0               # less than STALL_BYTES delivered this long, the server hardly at work: stalled
+STALL_BYTES = 64 << 10          # a server that keeps up delivers megabytes a second
+STALL_CPU = 0.2                 # of a core: below this the server is waiting, not at work
 STALL_UNOBSERVED = 3.0          # the same where the machine cannot show the server's threads
 SLOW_READER_WINDOW = 256 << 10  # bytes bob may be ahead of what alice has received
 SLOW_READER_BOUND = 30.0        # a server that keeps running but moves nothing is given this long in all
 
 
 def stalled_or_through(agent, reader, progress, changed, finished):
-    """Wait until finished() ('through'), or until nothing moved for a while and the server could not
-    have moved it: every thread of it blocked (in a send to the client that never reads, say) the whole
-    time, while `reader` kept up with what reached it and the sender was held up: its buffer full, or a
-    window's worth sent that never reached `reader` ('stalled'). A reader or sender of ours that fell
-    behind on a busy machine is not the server's stall: a server waiting in recv() for bytes our starved
-    sender has not sent yet is idle, not stuck (a false failure seen in CI with two judges on two cores).
-    Where the server's threads cannot be seen: nothing moved for STALL_UNOBSERVED seconds while the
-    sender was held up."""
+    """Wait until finished() ('through'), or until delivery has all but stopped and the server could not
+    have moved more: alice got less than STALL_BYTES in STALL_QUIET seconds (a server blocked in a send
+    to the client that never reads trickles a few KB now and then, as that client's kernel takes them),
+    while the server used almost no CPU time (its threads blocked, or polling now and then), `reader`
+    kept up with what reached it, and the sender was held up: its buffer full, or a window's worth sent
+    that never reached `reader` ('stalled'). A reader or sender of ours that fell behind on a busy machine
+    is not the server's stall: a server waiting in recv() for bytes our starved sender has not sent yet
+    is idle, not stuck (a false failure seen in CI with two judges on two cores). Where the server's CPU
+    time cannot be read: the same for STALL_UNOBSERVED seconds."""
     end = time.monotonic() + SLOW_READER_BOUND
-    blocked_since = None
-    was_running = False
+    since = None                              # (when, bytes received then, CPU time then)
     while time.monotonic() < end:
         with changed:
             if finished():
@@ -249,28 +251,22 @@ def stalled_or_through(agent, reader, progress, changed, finished):
             changed.wait(0.02)
             if finished():
                 return 'through'
-            still_for = time.monotonic() - progress['at']
-        if progress['waiting'] is None:        # our sender has not been held up by the server
-            blocked_since = None
-            continue
-        running = platform.any_running(agent.proc.pid)
-        if running is None:
-            if still_for >= STALL_UNOBSERVED:
-                return 'stalled'
-            continue
         try:
             behind = platform.unread_tcp_bytes(reader.sock.getsockname(), reader.sock.getpeername())
         except OSError:
             behind = 0
-        now = time.monotonic()
-        # Running in two looks in a row (20 ms apart): at work, or waiting for a core. A polling loop that
-        # woke for an instant (a socket timeout of its handler threads) is not seen twice.
-        at_work, was_running = running and was_running, running
-        if at_work or behind:
-            blocked_since = None
-        elif blocked_since is None:
-            blocked_since = now
-        if blocked_since is not None and still_for >= STALL_QUIET and now - blocked_since >= STALL_QUIET:
+        if progress['waiting'] is None or behind:   # our sender or reader is the slow one, not the server
+            since = None
+            continue
+        now, cpu = time.monotonic(), agent.cpu_seconds()
+        if since is None:
+            since = (now, progress['received'], cpu)
+            continue
+        started, received, cpu_then = since
+        if progress['received'] - received >= STALL_BYTES or (
+                cpu is not None and cpu_then is not None and cpu - cpu_then > STALL_CPU * (now - started)):
+            since = (now, progress['received'], cpu)    # it moves, or is at work: a new window
+        elif now - started >= (STALL_QUIET if cpu is not None else STALL_UNOBSERVED):
             return 'stalled'
     return 'stalled'
 
