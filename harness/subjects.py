@@ -9,7 +9,8 @@ import time
 import pytest
 
 from . import fakes, leniency, peers, platform
-from .runner import AgentError, AgentGone, AgentTimeout, CallFailed, describe_exit, run_server
+from .runner import (AgentError, AgentGone, AgentTimeout, CallFailed, describe_exit, run_server, start_server,
+                     wait_serving)
 
 STATE_POLL = 0.02
 INPUT_WAIT = 2.0        # how long a client may take to be back waiting for input after a line
@@ -42,9 +43,10 @@ class ServerSubject:
     for announcements) speaks the dialect, noted; a check judges its own subject with the assignment's
     exact texts, and `strict=True` sets up with them too (the checks about those texts)."""
 
-    def __init__(self, agent, protocol, dialect=None):
+    def __init__(self, agent, protocol, dialect=None, obj='server'):
         self.agent = agent
         self.protocol = protocol
+        self.obj = obj             # its name among the agent's objects
         self.cls = 'ServerTCP' if protocol == 'tcp' else 'ServerUDP'
         self.dialect = dialect or leniency.ServerDialect(protocol)
         self.port = None
@@ -54,8 +56,18 @@ class ServerSubject:
         self.said = []             # (name, text) of every chat line the check's clients sent
 
     def start(self):
-        self.port, self.how_bound, self.running = run_server(self.agent, self.cls)
+        self.port, self.how_bound, self.running = run_server(self.agent, self.cls, self.obj)
         return self
+
+    def another(self, obj='server2'):
+        """A second server object of the same class in the same program, on a port of its own, its run()
+        in a thread (the first one's is in the main thread): as a student's test fixture makes one server
+        per test, or a program runs a TCP and a UDP room at once."""
+        other = ServerSubject(self.agent, self.protocol, self.dialect, obj=obj)
+        other.port, other.how_bound = start_server(self.agent, self.cls, obj)
+        other.running = self.agent.send('call', obj=obj, method='run', args=[])
+        wait_serving(self.agent, self.cls, obj)
+        return other
 
     # -- what the checks need of the dialect ------------------------------------------------------
 
@@ -234,7 +246,7 @@ class ServerSubject:
     # -- asking the server -------------------------------------------------------------------------
 
     def count(self):
-        return self.agent.call('server', 'get_clients_number')['value']
+        return self.agent.call(self.obj, 'get_clients_number')['value']
 
     def wait_count(self, expected, within=peers.DEFAULT_WITHIN):
         """Poll get_clients_number() until it returns `expected`; return the last value seen. Ends sooner
@@ -244,10 +256,10 @@ class ServerSubject:
                           settled=self.quiet_watch().quiet)
 
     def get(self, name):
-        return self.agent.get('server', name)
+        return self.agent.get(self.obj, name)
 
     def call(self, method, *args, timeout=3.0):
-        return self.agent.call('server', method, *args, timeout=timeout)
+        return self.agent.call(self.obj, method, *args, timeout=timeout)
 
     def settle_all(self, within=IDLE_WITHIN):
         """Wait until every thread of the server is idle (it has handled all it was sent); a short fixed
@@ -296,7 +308,7 @@ class ServerSubject:
         # A server that has just welcomed a client may still be on its way back from accept_client() to
         # its accept(): setting the event then would let a blocking accept() win full credit by chance.
         settle(self.agent)
-        self.agent.set_event('server', 'run_event')
+        self.agent.set_event(self.obj, 'run_event')
         returned, _ = self.run_returned(leniency.RUN_STOP_WITHIN)
         if returned:
             return 1.0
@@ -321,7 +333,7 @@ class ServerSubject:
         that blocks. Whether, and how fast, run() ends is judged by the fixed checks, not here."""
         settle(self.agent)
         if how == 'run_event':
-            self.agent.set_event('server', 'run_event')
+            self.agent.set_event(self.obj, 'run_event')
         else:
             require_ctrl_c()
             self.agent.interrupt()

@@ -9,12 +9,12 @@ options."""
 
 import pytest
 
-from harness import explore, leniency, platform
+from harness import client_scenarios, explore, leniency, platform
 from harness.catalog import check
 from harness.clock import allowed_seconds
 from harness.runner import AgentError
 from harness.scenarios import ScenarioFailed, assert_scenario, shorten
-from harness.subjects import ServerSubject
+from harness.subjects import ClientSubject, ServerSubject
 
 WITHIN = 1.0        # a message not there within this is missing (a quiet server ends the wait sooner)
 REPLAYS = 12        # replays spent looking for a shorter scenario that shows a difference
@@ -92,6 +92,43 @@ def differential(protocol, pool, config, dialects, disconnects=False):
             raise shortest_failure(protocol, pool, dialect, failed) from None
 
 
+def client_differential(protocol, pool, dialects):
+    """The client scenarios (harness/client_scenarios.py), each against a client of its own."""
+    dialect = dialects.client(protocol)
+    cls = 'ClientTCP' if protocol == 'tcp' else 'ClientUDP'
+    if not dialect.connects:
+        pytest.skip('skipped: connect_server() of your {} joined no server (see client_{}.connect)'.format(
+            cls, protocol))
+    for actions in client_scenarios.scenarios():
+        if not platform.CTRL_C_ENDS_BLOCKING_CALLS and actions[-1] == client_scenarios.End('ctrl_c'):
+            continue                  # a Ctrl-C there cannot end a blocked read of input (Windows path)
+        agent = pool.take()
+        client = ClientSubject(agent, protocol, dialect=dialect)
+        try:
+            try:
+                client.construct()
+            except AgentError as error:
+                pytest.fail("could not construct {}('alice', port): {}".format(cls, error), pytrace=False)
+            client_scenarios.play(client, protocol, actions)
+        finally:
+            client.close()
+            agent.release()
+
+
+CLIENT_RULES = ("In this loop, the user can input the text to be sent as a message to the server using the send() "
+                "method.",
+                "this loop continues until the exit_run event is set or the user types 'exit' or a "
+                "KeyboardInterrupt is detected, at which point the client sends 'exit' message to the server to "
+                "notify it of the client's leaving, sets the exit_receive event to stop the client's receiving "
+                "operation and exits the loop.",
+                "This method continuously listens for messages from the server until the exit_receive event is set.",
+                'Otherwise, the message is displayed to the user.',
+                "Names, 'join' and 'exit' are compared as whole strings, case included: 'Exit' is chat, and 'al' is "
+                "free while 'alice' is in the room.")
+CLIENT_HINT = ('Replay the steps with client.py against a server of yours; compare whole lines and messages '
+               "(text == 'exit', message == 'server-shutdown'), send every line, display every message.")
+
+
 TCP_RULES = ("If message is 'join', the broadcast message will be 'User {x} joined'.",
              "If it's 'exit', the broadcast message will be 'User {x} left'.",
              "For any other message, the broadcast message format will be '{x}: {message}'",
@@ -142,3 +179,17 @@ def test_random_scenarios_udp(agent_pool, pytestconfig, dialects):
 def test_random_scenarios_with_disconnects_tcp(agent_pool, pytestconfig, dialects):
     """Random TCP scenarios that also have clients vanish without 'exit' behave as the model says."""
     differential('tcp', agent_pool, pytestconfig, dialects, disconnects=True)
+
+
+@check('differential.client_tcp', weight=3, spec='3 ClientTCP (run, send, receive)', tags=['differential', 'ClientTCP'],
+       depends=['structure.ClientTCP'], timeout=60, rests_on=CLIENT_RULES, hint=CLIENT_HINT)
+def test_client_scenarios_tcp(agent_pool, dialects):
+    """ClientTCP sends every typed line and shows every message, whatever its text, until 'exit' or Ctrl-C."""
+    client_differential('tcp', agent_pool, dialects)
+
+
+@check('differential.client_udp', weight=3, spec='4 ClientUDP (run, send, receive)', tags=['differential', 'ClientUDP'],
+       depends=['structure.ClientUDP'], timeout=60, rests_on=CLIENT_RULES, hint=CLIENT_HINT)
+def test_client_scenarios_udp(agent_pool, dialects):
+    """ClientUDP sends every typed line and shows every message, whatever its text, until 'exit' or Ctrl-C."""
+    client_differential('udp', agent_pool, dialects)

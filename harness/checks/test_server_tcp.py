@@ -216,3 +216,28 @@ def test_twenty_clients(tcp_server):
     tcp_server.say(joined['user00'], 'hello all')
     for name in names[1:]:
         tcp_server.expect_chat(joined[name], 'user00', 'hello all', within=5.0)
+
+
+INSTANCES = ("__init__ creates each object's own state: two ServerTCP (or ServerUDP) objects in one process, on two "
+             "ports, share no clients and no messages (students' own test fixtures create one server per test).")
+INIT = ("Initializes the clients dictionary to store the client addresses and names, and the run_event and "
+        "handle_event threading events to control the server's running and message handling states.")
+
+
+@check('tcp.independent_instances', weight=2, spec='3 ServerTCP.__init__', tags=TAGS, depends=STARTS,
+       rests_on=(INIT, INSTANCES),
+       hint='Create every piece of state in __init__ (self.clients = {}): a class attribute, a module-level '
+            'dict or a default argument is shared by every ServerTCP of the program.')
+def test_independent_instances(tcp_server):
+    """Two ServerTCP objects in one program share no clients: each counts, welcomes and relays its own."""
+    other = tcp_server.another()
+    alice, bob = tcp_server.join_all('alice', 'bob')
+    count = other.wait_count(0, within=0.5)
+    assert count == 0, 'a second ServerTCP of the same program counts {} clients: the two share their clients ' \
+                       '(alice and bob joined the first)'.format(count)
+    elsewhere = other.join('alice')            # the name is taken on the first server only
+    assert other.wait_count(1) == 1 and tcp_server.wait_count(2) == 2, 'the counts are {} and {}, not 2 and 1'.format(
+        tcp_server.count(), other.count())
+    tcp_server.say(alice, 'only in the first room')
+    tcp_server.expect_chat(bob, 'alice', 'only in the first room')
+    elsewhere.expect_silence('only in the first room')

@@ -206,3 +206,32 @@ def test_shutdown_by_ctrl_c(udp_server):
     for peer in joined:
         udp_server.expect_shutdown(peer, [other.label for other in joined if other is not peer])
     assert udp_server.port_released(), 'the UDP port is still bound after run() returned'
+
+
+INSTANCES = ("__init__ creates each object's own state: two ServerTCP (or ServerUDP) objects in one process, on two "
+             "ports, share no clients and no messages (students' own test fixtures create one server per test).")
+UDP_INIT = ("This method initializes the server socket, binds it to the local address and the specified server port "
+            "server_port, and sets up the clients dictionary to keep track of connected clients.")
+
+
+@check('udp.independent_instances', weight=2, spec='4 ServerUDP.__init__', tags=TAGS, depends=STARTS,
+       rests_on=(UDP_INIT, INSTANCES),
+       hint='Create every piece of state in __init__ (self.clients = {}, self.messages = []): a class attribute, '
+            'a module-level dict or list, or a default argument is shared by every ServerUDP of the program.')
+def test_independent_instances(udp_server):
+    """Two ServerUDP objects in one program share no clients and no messages."""
+    other = udp_server.another()
+    before = other.get('messages').get('len')
+    alice, bob = udp_server.join_all('alice', 'bob')
+    count = other.wait_count(0, within=0.5)
+    assert count == 0, 'a second ServerUDP of the same program counts {} clients: the two share their clients ' \
+                       '(alice and bob joined the first)'.format(count)
+    messages = other.get('messages')
+    assert messages.get('len') == before, "the second ServerUDP's messages grew to {} when alice and bob joined " \
+                                          "the first: the two share their messages".format(messages.get('repr'))
+    elsewhere = other.join('alice')            # the name is taken on the first server only
+    assert other.wait_count(1) == 1 and udp_server.wait_count(2) == 2, 'the counts are {} and {}, not 2 and 1'.format(
+        udp_server.count(), other.count())
+    udp_server.say(alice, 'only in the first room')
+    udp_server.expect_chat(bob, 'alice', 'only in the first room')
+    elsewhere.expect_silence('only in the first room')
