@@ -221,6 +221,18 @@ def shutdown_walks(protocol, depth):
     return walks
 
 
+def with_repeat(protocol, walk):
+    """The walk with the first chat line that someone hears said twice more by the same client (one
+    connection sending several messages in a row, the same text twice)."""
+    model = m.Model(protocol)
+    for index, action in enumerate(walk):
+        if isinstance(action, m.Chat) and len(model.joined()) >= 2:
+            again = [action, m.Chat(action.peer, m.TEXTS[0] if action.text != m.TEXTS[0] else m.TEXTS[1])]
+            return walk[:index + 1] + again + walk[index + 1:]
+        model.apply(action)
+    return walk
+
+
 def with_pause(walk):
     """The walk with a pause after its first join (a client that stays silent a while, then is spoken to)."""
     for index, action in enumerate(walk):
@@ -303,7 +315,10 @@ def plan(protocol, depth, budget, seed, disconnects=False):
     walks = exhaustive_walks(protocol, depth) if depth > 0 else []
     if walks:
         walks[0] = with_pause(walks[0])
-    scenarios = [chained(protocol, walks + random_walks(protocol, seed, budget))]
+    walks += random_walks(protocol, seed, budget)
+    if walks:
+        walks[-1] = with_repeat(protocol, walks[-1])
+    scenarios = [chained(protocol, walks)]
     if depth > 0:
         scenarios += shutdown_walks(protocol, depth)
     return [scenario for scenario in scenarios if scenario]
