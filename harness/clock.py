@@ -89,10 +89,10 @@ class CheckClock:
                 return
             self.expired = True
             agents = list(self.agents)
+        if self.on_expiry is not None:
+            self.on_expiry()              # the verdict first: killed agents make the check fail otherwise
         for agent in agents:
             agent.release()
-        if self.on_expiry is not None:
-            self.on_expiry()
 
     def message(self):
         return 'the check ran out of time ({:.0f}s): the submission did not respond'.format(self.allowed)

@@ -384,3 +384,30 @@ def variant_spoken(whose, variant):
 
 def variant_line(what, expected, seen):
     return '{} {} instead of {}'.format(what, peers.show(seen), peers.show(expected))
+
+
+# -- rulings of this project (docs/spec/judgement-calls.md, "Rulings of this project") -----------------------
+
+# Message size: no weighted check sends a text over this many bytes (with the name, what one recv(1024), the
+# usual receive, takes whole, TCP or UDP); longer ones are the robustness tier's.
+MAX_TEXT_BYTES = 1000
+
+
+def other_subjects(dialect, names, said):
+    """The well-formed messages of a room (every join and leave of `names` announced, every (name, text)
+    of `said` relayed; the assignment's texts and the dialect's) that may come before a message a check
+    expects without failing it: other checks' subjects (a join announced to the joiner too). Anything else
+    before it fails: 'Unknown: server-shutdown' is no 'server-shutdown'."""
+    known = set()
+    for name in names:
+        known.update((dialect.joined_text(name), dialect.left_text(name), render(SPEC_JOINED, name),
+                      render(SPEC_LEFT, name)))
+    for name, text in said:
+        if text not in ('join', 'exit'):      # a command relayed as chat is a fault, never passed over
+            known.update(dialect.chat_texts(name, text))
+    return known
+
+
+def shutdown_called_directly():
+    note("run() ended without telling the clients (or did not end): shutdown() was called directly, and this "
+         "step judges what it does; how run() is stopped is the shutdown checks' subject")

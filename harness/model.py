@@ -38,6 +38,8 @@ that is one address (UDP), identified by a small int. The rules, from the assign
 from dataclasses import dataclass
 from typing import FrozenSet, Mapping, Optional, Tuple, Union
 
+from harness.leniency import MAX_TEXT_BYTES
+
 PROTOCOLS = ('tcp', 'udp')
 
 WELCOME = 'Welcome'
@@ -52,7 +54,7 @@ COMMANDS = (JOIN, EXIT)
 # there), never a whole command. Texts: commands in other cases and inside longer texts, ':' anywhere,
 # texts that look like the server's own messages, non-ASCII UTF-8, and long ones up to MAX_TEXT_BYTES.
 NAMES = ('alice', 'al', 'Alice', 'bob', 'joiner', 'Exit')
-MAX_TEXT_BYTES = 1000      # with the name, what one recv(1024), the usual receive, takes whole
+MAX_TEXT_BYTES = MAX_TEXT_BYTES      # harness/leniency.py: what one recv(1024), the usual receive, takes whole
 TEXTS = ('hi', 'I will join later', 'Exit', 'exit now', 'JOIN', 'a:b', 'time: 10:30', 'alice: hi',
          'User bob left', 'server-shutdown', 'héllo wörld ✓ 你好', 'x' * MAX_TEXT_BYTES,
          'ü' * (MAX_TEXT_BYTES // 2))

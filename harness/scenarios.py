@@ -571,6 +571,7 @@ class ScenarioDriver:
             self._expect_all_shutdown(outcome)
         except _Mismatch:
             self.stopper.call_shutdown()
+            self._note_lines(leniency.shutdown_called_directly)
             self._expect_all_shutdown(outcome)
         for peer_id in self.model.live():
             if peer_id not in outcome.deliveries:
@@ -598,6 +599,14 @@ class ScenarioDriver:
     def _note(self, text):
         if text not in self.notes:
             self.notes.append(text)
+
+    def _note_lines(self, noting):
+        """The notes a leniency function makes, into this scenario's notes."""
+        with leniency.unnoted():
+            noting()
+            made = leniency.notes()
+        for text in made:
+            self._note(text)
 
 
 def run_scenario(protocol, port, actions, get_count=None, within=DEFAULT_WITHIN, quiet=QUIET,

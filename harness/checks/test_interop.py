@@ -212,6 +212,7 @@ def converse(server_path, client_path, protocol, stages, dialect=None):
                 # judges what shutdown() does for the clients of the pairing.
                 with contextlib.suppress(AgentError):
                     server.call('server', 'shutdown', timeout=leniency.RUN_STOP_WITHIN)
+                leniency.shutdown_called_directly()
                 stages['shutdown'] = alice.stopped()
         finally:
             for client in clients:

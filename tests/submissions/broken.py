@@ -262,6 +262,17 @@ VARIANTS = {
     # shutdown() closes server_socket while run()'s thread still waits on it, so the port stays bound until
     # that wait ends.
     # (TCP also needs a plain close(): close_quietly's shutdown(SHUT_RDWR) releases a listener at once.)
+    # Instances are independent (rulings): state at module level is shared by every server of the program.
+    'tcp_instances_share_clients': (
+        [("DEFAULT_PORT = 12345\n", "DEFAULT_PORT = 12345\nEVERY_CLIENT = {}\n"),
+         ("        self.clients = {}                 # client socket -> name",
+          "        self.clients = EVERY_CLIENT       # client socket -> name")],
+        ['tcp.independent_instances']),
+    'udp_instances_share_messages': (
+        [("DEFAULT_PORT = 12345\n", "DEFAULT_PORT = 12345\nEVERY_MESSAGE = []\n"),
+         ("        self.messages = []                # (sender address, text as sent to the others)",
+          "        self.messages = EVERY_MESSAGE     # (sender address, text as sent to the others)")],
+        ['udp.independent_instances']),
     'tcp_port_held_after_shutdown': (
         [(TCP_RUN_LOOP, TCP_RUN_LOOP.replace('self._stop.wait(self.server_socket, STOP_POLL)',
                                              'wait_ready(self.server_socket, 1.0)')),
