@@ -642,9 +642,10 @@ class QuietWatch:
       a loop: it may act, when it wakes, on what another thread left for it) has woken and waited again
       twice, so that what it does when it wakes is done. A thread that waits for descriptors with a
       timeout (a select() or socket timeout) is not waited for: what it waits for would have woken it;
-      unless `polls`, where the harness asked the program to stop or the program changed its own state
-      (set an event, closed a socket another thread polls): then every loop that wakes within `long`
-      seconds must have woken twice. A wait that ends by itself only later than `long` (a poll of 60 s)
+      unless input lies unread (a select() loop over a list of sockets it has not yet read again since a
+      client joined), or `polls`, where the harness asked the program to stop or the program changed its
+      own state (set an event, closed a socket another thread polls): then every loop that wakes within
+      `long` seconds must have woken twice. A wait that ends by itself only later than `long` (a poll of 60 s)
       is never waited for: what such a program does when it wakes, it delays by as much, which is its
       own cost (judgement-calls.md, "Timing style is free");
     and at whose end every thread waits. Then it sends nothing more until something new reaches it.
@@ -735,8 +736,10 @@ class QuietWatch:
     def _settled(self, key, now, state, blocks):
         """Whether the thread `key`, waiting since the streak began, has done what it does by itself."""
         first_state, first_blocks = self.start[key]
-        if not first_state.timed or first_state.kind == 'spin' or (first_state.kind == 'io' and not self.polls):
+        if not first_state.timed or first_state.kind == 'spin':
             return True
+        if first_state.kind == 'io' and not self.polls and not self.start_pending:
+            return True      # what it waits for would have woken it (unless input lies where it does not look)
         if blocks is not None and first_blocks is not None and blocks - first_blocks >= 2 and \
                 first_state.same(state):
             return True                                # has woken twice, and is back in its loop's wait

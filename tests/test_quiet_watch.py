@@ -40,6 +40,20 @@ SELECT_LOOP = '''
     while True:
         select.select([a], [], [], PERIOD)   # a select() loop that looks at a flag when it times out
 '''
+STALE_SELECT = '''
+    import select, socket
+    a, b = socket.socketpair()
+    lone = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    lone.bind(('127.0.0.1', 0))
+    lone.setblocking(False)
+    print(lone.getsockname()[1], flush=True)
+    while True:
+        select.select([a], [], [], 0.3)  # a select() loop over a list that lacks a socket it reads after
+        try:
+            lone.recv(100)
+        except BlockingIOError:
+            pass
+'''
 BUSY = '''
     import threading
     print('ready', flush=True)
@@ -199,3 +213,19 @@ def test_unread_input_is_waited_for_while_a_polling_thread_may_read_it(processes
         assert (left == 0) == reads, left
     else:
         assert took < 0.5, 'not quiet, though nothing will ever read the datagram ({:.2f}s)'.format(took)
+
+
+def test_a_select_loop_is_waited_for_while_input_lies_where_it_does_not_look(processes):
+    """A select() over a list of sockets read again only after its timeout (a client that just joined): input
+    at a socket it does not look at yet is read when it wakes, so the loop is waited for then."""
+    process, port = started(STALE_SELECT)
+    processes.append(process)
+    address = ('127.0.0.1', int(port))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.sendto(b'unread', address)
+        deadline = Deadline(2.0)
+        while platform.unread_udp_bytes(address) == 0 and not deadline.passed():
+            time.sleep(0.005)
+        unread = lambda: platform.unread_udp_bytes(address) > 0  # noqa: E731
+        took = seconds_until_quiet(platform.QuietWatch(process.pid, unread=unread, after=0.0), 5.0)
+        assert took is not None and platform.unread_udp_bytes(address) == 0, (took, platform.unread_udp_bytes(address))

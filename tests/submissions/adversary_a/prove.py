@@ -21,7 +21,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORRECT = os.path.join(HERE, 'chatroom.py')
-DOCS = ['/work/shared/spec/chatroom-assignment.md', '/work/shared/spec/judgement-calls.md']
+SPEC = os.path.join(HERE, '..', '..', '..', 'docs', 'spec')      # the checkout's copy of the two documents
+DOCS = [os.path.join(SPEC, 'chatroom-assignment.md'), os.path.join(SPEC, 'judgement-calls.md')]
 PROOF_TIMEOUT = 30
 
 sys.path.insert(0, HERE)

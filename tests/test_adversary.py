@@ -1,0 +1,75 @@
+"""The adversary corpora (tests/submissions/adversary_*): each an independent correct chatroom.py, written by
+someone who had read only the assignment and judgement-calls.md, never the checks, in a style unlike the
+reference's, and about 30 faults planted in it that a grader testing the obvious path would miss, each
+proven wrong by a loopback script of its own (proofs/, run by the corpus's prove.py). The checks must keep
+the implementation at full marks and give no fault full marks.
+
+Each submission is judged a few at a time, in a process of its own, by every weighted check (the
+robustness tier weighs nothing and is left out)."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from judging import judge_all, selected_params
+
+SUBMISSIONS = Path(__file__).resolve().parent / 'submissions'
+CORPORA = sorted(path.name for path in SUBMISSIONS.glob('adversary_*') if (path / 'faults.py').is_file())
+WEIGHTED = ['-k', 'not test_robustness']
+
+
+def faults_of(corpus):
+    spec = importlib.util.spec_from_file_location('faults_' + corpus, str(SUBMISSIONS / corpus / 'faults.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.FAULTS
+
+
+def faulty_source(corpus, name):
+    source = (SUBMISSIONS / corpus / 'chatroom.py').read_text(encoding='utf-8')
+    for old, new in faults_of(corpus)[name]['edits']:
+        assert source.count(old) == 1, (corpus, name, old[:60])
+        source = source.replace(old, new)
+    return source
+
+
+CASES = [(corpus, name) for corpus in CORPORA for name in [None] + sorted(faults_of(corpus))]
+
+
+@pytest.fixture(scope='module')
+def corpus_runs(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp('adversary')
+    jobs = {}
+    for corpus, name in selected_params(request, 'case'):
+        path = folder / corpus / (name or 'correct') / 'chatroom.py'
+        path.parent.mkdir(parents=True)
+        path.write_text((SUBMISSIONS / corpus / 'chatroom.py').read_text(encoding='utf-8') if name is None
+                        else faulty_source(corpus, name), encoding='utf-8')
+        jobs[(corpus, name)] = (path, WEIGHTED)
+    return judge_all(jobs)
+
+
+def test_each_corpus_is_complete():
+    assert len(CORPORA) >= 1
+    for corpus in CORPORA:
+        faults = faults_of(corpus)
+        assert len(faults) >= 25, corpus
+        for name, fault in faults.items():
+            assert (SUBMISSIONS / corpus / fault['proof']).is_file(), (corpus, name)
+            assert fault['sentence'] and fault['class'] in ('ServerTCP', 'ServerUDP', 'ClientTCP', 'ClientUDP')
+            faulty_source(corpus, name)           # every snippet occurs exactly once
+
+
+@pytest.mark.timeout(1800)         # the first one waits for the module's batch of judges (corpus_runs)
+@pytest.mark.parametrize('case', CASES, ids=['{}-{}'.format(c, n or 'correct') for c, n in CASES])
+def test_correct_at_full_marks_and_every_fault_caught(case, corpus_runs):
+    corpus, name = case
+    run = corpus_runs[case]
+    assert run.problem is None, run.problem
+    lost = {c.id: (c.score, c.weight, c.message[:300]) for c in run.checks if c.weight > 0 and c.score < c.weight}
+    if name is None:
+        assert not lost, '{}: the correct implementation lost marks: {}'.format(corpus, lost)
+    else:
+        fault = faults_of(corpus)[name]
+        assert lost, '{} {} ({}: {}) got full marks'.format(corpus, name, fault['class'], fault['sentence'])
