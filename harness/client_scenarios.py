@@ -69,11 +69,11 @@ def scenarios(name='alice'):
     """The scenarios each client check plays (one client each), deterministic: lines and messages that
     collide with the commands, with each other and with the client's own name."""
     body = [Type('hello there'), Hear('bob: hi {}'.format(name)), Type('hello there'),
-            Hear('bob: hi {}'.format(name)), Type('Exit'), Type('where is the exit'),
+            Hear('bob: hi {}'.format(name)), Type('Exit'), Type('where is the exit'), Type('exit now'),
             Hear('{}: this line begins with your name'.format(name)), Hear('User carol joined'),
-            Type('a:b:c'), Hear('bob: server-shutdown is only a word here'), Pause(),
-            Hear('User carol left'), Type('héllo wörld ✓'), Hear('bob: héllo ✓ 你好'), Hear(LONG_MESSAGE),
-            Type(LONG_LINE), Type('EXIT now')]
+            Type('a:b:c'), Hear('bob: server-shutdown is only a word here'), Hear('carol: Welcome, carol!'),
+            Pause(), Hear('User carol left'), Type('héllo wörld ✓'), Hear('bob: héllo ✓ 你好'),
+            Hear(LONG_MESSAGE), Type(LONG_LINE), Type('EXIT now')]
     return [body + [End('exit')],
             [Hear('User bob joined'), Type('join me later'), End('ctrl_c')],
             [Type('hi'), Hear('bob: exit'), Hear('bob: hi'), End('shutdown')]]

@@ -16,6 +16,7 @@ STATE_POLL = 0.02
 INPUT_WAIT = 2.0        # how long a client may take to be back waiting for input after a line
 IDLE_WITHIN = 2.0       # how long a submission may take to be idle in its loop again
 UNOBSERVABLE_SETTLE = 0.15   # where the machine cannot tell when it is (see harness/platform.py)
+CONNECT_PATIENCE = 3.5  # a connect_server() that waits for a reply with a timeout this long or shorter is waited for
 
 
 def require_ctrl_c():
@@ -58,6 +59,30 @@ class ServerSubject:
     def start(self):
         self.port, self.how_bound, self.running = run_server(self.agent, self.cls, self.obj)
         return self
+
+    def accept_directly(self, names, within=peers.DEFAULT_WITHIN):
+        """accept_client() called by hand on a server whose run() does not run (as a student's own test
+        does): a client with each of `names` in turn (TCP: connected, its name sent; UDP: from an address of
+        its own). The values it returned, in order (None for one that raised or did not return)."""
+        self.port, self.how_bound = start_server(self.agent, self.cls, self.obj)
+        wait_serving(self.agent, self.cls, self.obj)
+        values = []
+        for name in names:
+            if self.protocol == 'tcp':
+                peer = peers.TcpPeer(self.port, label=name)
+                peer.send(name)
+                peer.others = self.others
+                self.peers.append(peer)
+                args = []
+            else:
+                peer = self.stranger(name)
+                message = self.dialect.join_datagram(name)
+                args = [{'$addr': list(peer.address)}, message]
+            try:
+                values.append(self.call('accept_client', *args, timeout=within).get('value'))
+            except AgentError:
+                values.append(None)
+        return values
 
     def another(self, obj='server2'):
         """A second server object of the same class in the same program, on a port of its own, its run()
@@ -478,6 +503,20 @@ class ClientSubject:
         self.expect_join(within, strict)
         self.reply(self.greeting(strict) if reply is None else reply)
         return self.outcome(request, within, 'connect_server()')
+
+    def connect_unanswered(self, bound=CONNECT_PATIENCE):
+        """connect_server() against a server that takes the join and never answers: its value once it
+        returned, or None while it still waits (for ever, or on a timeout longer than `bound` seconds;
+        a shorter one is waited for: runner.Agent.wait_ended)."""
+        self.require_connect()
+        request = self.start_call('connect_server')
+        self.expect_join()
+        try:
+            return self.agent.wait_ended(request, bound).get('value')
+        except AgentTimeout:
+            return None
+        except (CallFailed, AgentGone):
+            return None
 
     def assert_connect_returns(self, reply, expected, within=fakes.DEFAULT_WITHIN, strict=False):
         """connect_server() sends the join, and returns `expected` when the server answers `reply`."""

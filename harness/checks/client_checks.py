@@ -120,6 +120,15 @@ def client_checks(protocol):
         """connect_server() returns False when the server replies 'Name already taken'."""
         client.assert_connect_returns('Name already taken', False)
 
+    @define('test_connect_no_reply', 'connect_no_reply', 2, 'connect_server', (words['connect'],),
+            "connect_server() returns True only on a reply that {}: waiting for one (for ever, or with a "
+            "timeout after which it returns False) is fine.".format(
+                "contains 'Welcome'" if protocol == 'tcp' else "is 'Welcome'"))
+    def connect_no_reply(client):
+        """connect_server() does not take silence for a welcome: it waits, or returns False."""
+        outcome = client.connect_unanswered()
+        assert outcome is not True, 'connect_server() returned True though the server never answered'
+
     @define('test_send', 'send', 4, 'send', (words['send'],), words['send_hint'])
     def send(client):
         """send(text) puts exactly the assignment's message on the wire."""
@@ -161,12 +170,13 @@ def client_checks(protocol):
 
     @define('test_run_exit', 'run_exit', 4, 'run', (RUN_ENDS,), words['exit_hint'])
     def run_exit(client):
-        """Typing 'exit' sends 'exit' and ends run()."""
+        """Typing 'exit' sends 'exit' (once), sets exit_receive and ends run()."""
         client.start_run()
         client.type('exit')
         client.expect_sent('exit')
         client.assert_run_ends("the user typed 'exit'")
         client.server.expect_nothing_more("'exit'")
+        assert client.events().get('exit_receive'), "run() ended after 'exit' without setting exit_receive"
 
     @define('test_run_end_of_input', 'run_end_of_input', 0, 'run', (),
             "At the end of input (input() raises EOFError), leave as for 'exit' instead of waiting.",

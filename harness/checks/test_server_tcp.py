@@ -9,6 +9,8 @@ from harness.peers import show
 
 TAGS = ['ServerTCP']
 STARTS = ['structure.ServerTCP']
+# Chat that holds a command word where a command is compared loosely (inside, at the start, another case).
+COMMAND_LIKE = ('I will join later', 'where is the exit', 'exit now', 'join us', 'Exit')
 
 WELCOME = "Sends a 'Welcome' message to the client."
 NAME_TAKEN = ("If the name is already in the clients dictionary, the method sends a 'Name already taken' message "
@@ -85,12 +87,11 @@ def test_chat_broadcast(tcp_server):
                  "(UDP): 'I will join later' is chat.",),
        hint="'exit' and 'join' are commands only as the whole message: 'I will join later' is chat.")
 def test_commands_only_as_whole_message(tcp_server):
-    """Chat that merely contains 'join' or 'exit' is relayed as chat."""
+    """Chat that merely contains 'join' or 'exit', or is one in another case, is relayed as chat."""
     alice, bob = tcp_server.join_all('alice', 'bob')
-    tcp_server.say(bob, 'I will join later')
-    tcp_server.expect_chat(alice, 'bob', 'I will join later')
-    tcp_server.say(bob, 'where is the exit')
-    tcp_server.expect_chat(alice, 'bob', 'where is the exit')
+    for text in COMMAND_LIKE:
+        tcp_server.say(bob, text)
+        tcp_server.expect_chat(alice, 'bob', text)
     assert tcp_server.count() == 2, 'a chat message containing a command word changed the count'
 
 
@@ -241,3 +242,19 @@ def test_independent_instances(tcp_server):
     tcp_server.say(alice, 'only in the first room')
     tcp_server.expect_chat(bob, 'alice', 'only in the first room')
     elsewhere.expect_silence('only in the first room')
+
+
+ACCEPT_RETURNS = ("If the name is already in the clients dictionary, the method sends a 'Name already taken' message "
+                  "to the client and returns False.", "Returns True if the client's name is unique.")
+
+
+@check('tcp.accept_client_returns', weight=2, spec='3 ServerTCP.accept_client', tags=TAGS, depends=STARTS,
+       rests_on=ACCEPT_RETURNS,
+       hint='accept_client() returns True after welcoming a new name and False (not None) after refusing one.')
+def test_accept_client_returns(agent, dialects):
+    """accept_client(), called on its own, returns True for a new name and False for a taken one."""
+    from harness.subjects import ServerSubject
+    server = ServerSubject(agent, 'tcp', dialects.server('tcp'))
+    returns = server.accept_directly(('alice', 'alice'))
+    assert returns == [True, False], 'accept_client() returned {} for alice, then {} for a second alice; the text ' \
+                                     'asks for True, then False'.format(*returns)

@@ -98,12 +98,11 @@ def test_chat_broadcast(udp_server):
                  "(UDP): 'I will join later' is chat.",),
        hint="'join' and 'exit' are commands only as the whole text after the name: 'I will join later' is chat.")
 def test_commands_only_as_whole_text(udp_server):
-    """'bob:I will join later' is chat, not a join."""
+    """'bob:I will join later', 'bob:exit now', 'bob:Exit' are chat, not commands."""
     alice, bob = udp_server.join_all('alice', 'bob')
-    udp_server.say(bob, 'I will join later')
-    udp_server.expect_chat(alice, 'bob', 'I will join later')
-    udp_server.say(bob, 'where is the exit')
-    udp_server.expect_chat(alice, 'bob', 'where is the exit')
+    for text in ('I will join later', 'where is the exit', 'exit now', 'join us', 'Exit'):
+        udp_server.say(bob, text)
+        udp_server.expect_chat(alice, 'bob', text)
     assert udp_server.count() == 2, 'a chat message containing a command word changed the count'
 
 
@@ -235,3 +234,43 @@ def test_independent_instances(udp_server):
     udp_server.say(alice, 'only in the first room')
     udp_server.expect_chat(bob, 'alice', 'only in the first room')
     elsewhere.expect_silence('only in the first room')
+
+
+ADDRESS = ("A UDP client is its address. clients maps addresses to names: whatever name a datagram claims, only the "
+           "address decides whether it comes from a member, and which member.")
+
+
+@check('udp.address_is_identity', weight=3, spec='4 ServerUDP.run, broadcast', tags=TAGS, depends=STARTS,
+       rests_on=(ADDRESS, "This method broadcasts the most recent message in the messages list to all connected "
+                          "clients in clients except for the client who sent the message."),
+       hint='Look up the sender by its address (clients[addr]), never by the name in the datagram: a datagram from '
+            'an address that is no client is ignored, whatever name it claims.')
+def test_address_is_identity(udp_server):
+    """Only the address tells who speaks: a stranger claiming alice's name is ignored, bob claiming it is bob."""
+    alice, bob, carol = udp_server.join_all('alice', 'bob', 'carol')
+    stranger = udp_server.stranger('alice')
+    stranger.send_raw(udp_server.dialect.chat_datagram('alice', 'I am alice, honestly'))
+    stranger.send_raw(udp_server.dialect.chat_datagram('alice', 'exit'))
+    bob.send_raw(udp_server.dialect.chat_datagram('alice', 'bob speaking'))
+    for listener in (alice, carol):
+        got = listener.expect_any(udp_server.chat_texts('bob', 'bob speaking'))
+        assert 'alice' not in got.split(':')[0], got
+    bob.expect_silence('bob speaking')
+    assert udp_server.count() == 3, "a datagram claiming alice's name from another address changed the count " \
+                                    '(to {})'.format(udp_server.count())
+    for peer in (alice, bob, carol):
+        assert not [got for got in peer.datagrams if 'honestly' in got], "a stranger's datagram was relayed"
+
+
+@check('udp.accept_client_returns', weight=2, spec='4 ServerUDP.accept_client', tags=TAGS, depends=STARTS,
+       rests_on=("If the name is already in use, the method sends a 'Name already taken' message to the client and "
+                 "returns False.", 'calls the broadcast() method to broadcast the message to all connected clients '
+                                   'and then returns True.'),
+       hint='accept_client() returns True after welcoming a new name and False (not None) after refusing one.')
+def test_accept_client_returns(agent, dialects):
+    """accept_client(addr, message), called on its own, returns True for a new name and False for a taken one."""
+    from harness.subjects import ServerSubject
+    server = ServerSubject(agent, 'udp', dialects.server('udp'))
+    returns = server.accept_directly(('alice', 'alice'))
+    assert returns == [True, False], 'accept_client() returned {} for alice, then {} for alice from another ' \
+                                     'address; the text asks for True, then False'.format(*returns)
