@@ -295,6 +295,16 @@ class Agent:
         event.clear()
         return was
 
+    def op_listen(self, request):
+        """Make a socket listen that does not yet (the harness's set-up for calling accept_client() on its
+        own, where __init__ did not call listen()); True if it had to."""
+        sock = getattr(self.objects[request['obj']], request['attr'])
+        option = getattr(socket, 'SO_ACCEPTCONN', None)
+        if option is None or sock.getsockopt(socket.SOL_SOCKET, option):
+            return False
+        sock.listen(5)
+        return True
+
     def op_stacks(self, request):
         frames = sys._current_frames()
         names = {t.ident: t.name for t in threading.enumerate()}

@@ -81,10 +81,24 @@ def running_server(agent, dialects, protocol, check_id=None):
     """The submission's ServerTCP/ServerUDP, bound to a free loopback port, with run() running in the agent;
     it speaks the server's dialect when setting up. A server that cannot even start fails the protocol's
     welcome check; the other checks, which truly cannot run, are skipped and point at it."""
+    with _server(agent, dialects, protocol, check_id, ServerSubject.start) as subject:
+        yield subject
+
+
+@contextlib.contextmanager
+def idle_server(agent, dialects, protocol, check_id=None):
+    """The submission's ServerTCP/ServerUDP, only constructed (run() does not run), as a student's own test
+    fixture makes one to call its methods by hand."""
+    with _server(agent, dialects, protocol, check_id, ServerSubject.construct) as subject:
+        yield subject
+
+
+@contextlib.contextmanager
+def _server(agent, dialects, protocol, check_id, start):
     dialect = dialects.server(protocol)
     subject = ServerSubject(agent, protocol, dialect)
     try:
-        subject.start()
+        start(subject)
     except AgentError as error:      # a constructor that hung is not waited for twice (runner.py)
         welcome = '{}.welcome'.format(protocol)
         if dialect.startup_error and check_id is not None and check_id != welcome:
@@ -109,3 +123,12 @@ def constructed_client(agent, dialects, protocol):
         yield subject
     finally:
         subject.close()
+
+
+# The server fixtures by name (the checks' conftest.py and the scheduler build them alike).
+SERVERS = {
+    'tcp_server': (running_server, 'tcp'),
+    'udp_server': (running_server, 'udp'),
+    'idle_tcp_server': (idle_server, 'tcp'),
+    'idle_udp_server': (idle_server, 'udp'),
+}

@@ -136,6 +136,26 @@ def udp_relay_as_received(got):
         peers.show(got))
 
 
+def claimed_name_relayed(got):
+    return ('a datagram from a member that claims another name relayed as received ({}): accepted (the address '
+            'still decided who got it)'.format(peers.show(got)))
+
+
+def taken_name_welcomed():
+    return ("a second alice was welcomed (the name checks' subject): accept_client() judged on returning True for "
+            'it, as for any name it takes')
+
+
+def strangers_relayed_elsewhere():
+    return ("a stranger's datagrams are relayed whatever name they claim: udp.strangers_ignored's subject, passed "
+            'over here')
+
+
+def made_to_listen():
+    return ("server_socket was not listening after __init__ (structure.server_tcp_attributes' subject): the "
+            'harness called listen() before calling accept_client() on its own')
+
+
 def expect_udp_chat(peer, name, text, within=peers.DEFAULT_WITHIN):
     preferred, as_received = udp_chat_texts(name, text)
     got = peer.expect_any((preferred, as_received), within)

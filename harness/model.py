@@ -15,7 +15,8 @@ that is one address (UDP), identified by a small int. The rules, from the assign
   relay the datagram as received, '{name}:{text}', too (a leniency). 'join' / 'exit' are commands only as
   the whole text, case included: 'Exit', 'exit now' and 'a:b' are chat. UDP: a client is its address
   (judgement-calls.md): the datagram may claim another name ('{claimed}:{text}'), and it is still relayed
-  under the name of the client at that address.
+  under the name of the client at that address, to every client but that one (relayed as received, it
+  carries the claimed name: a ruling).
 - Stranger(peer, claimed, text) (UDP): a datagram '{claimed}:{text}' from an address that is no client
   (refused, left, or new), claiming any name, a client's included; chat or 'exit'. Nothing happens: it is
   not relayed, nobody leaves, the count stays.
@@ -253,7 +254,7 @@ class Outcome:
 
 class SpecTexts:
     """The assignment's texts. A server's dialect (harness/leniency.ServerDialect: a known variant of the
-    protocol, learned by harness/probe.py) has the same four methods and may stand in for it."""
+    protocol, learned by harness/probe.py) has the same five methods and may stand in for it."""
 
     def __init__(self, protocol):
         self.protocol = protocol
@@ -269,6 +270,9 @@ class SpecTexts:
 
     def taken_text(self, name):
         return NAME_TAKEN
+
+    def chat_datagram(self, name, text):
+        return '{}:{}'.format(name, text)
 
 
 class Model:
@@ -485,6 +489,9 @@ class Model:
     def _chat(self, action):
         name = self.name_of(action.peer)
         texts = tuple(self.texts.chat_texts(name, action.text))
+        if action.claimed is not None and action.claimed != name:
+            # relayed as received, the datagram carries the name it claims (leniency.claimed_name_relayed)
+            texts += (self.texts.chat_datagram(action.claimed, action.text),)
         deliveries = {p: texts for p in self._others(action.peer, (JOINED,))}
         silent = frozenset(p for p in self.live() if p not in deliveries)
         return Outcome(action, None, deliveries, silent, self.count)

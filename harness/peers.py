@@ -99,6 +99,17 @@ class Watched:
     def _watch(self):
         return self.quiet_watch() if self.quiet_watch is not None else None
 
+    def wait_for(self, found, within=DEFAULT_WITHIN):
+        """Read until found(what arrived after the cursor) is true, the deadline passes, or the server is done
+        with all it was sent; return found's last value. Consumes nothing."""
+        deadline, watch = Deadline(within), self._watch()
+        while True:
+            value = found(self.pending())
+            if value or deadline.passed():
+                return value
+            if not self._pump(self._slice(deadline, watch)) or (self._done(watch) and self._drain()):
+                return found(self.pending())     # the connection ended, or the server is done
+
     @staticmethod
     def _slice(deadline, watch):
         return min(deadline.remaining(), _random.uniform(*WATCH_SLICE)) if watch is not None else deadline.remaining()
@@ -513,6 +524,10 @@ class UdpPeer(Watched):
         deadline = Deadline(seconds)
         while not deadline.passed():
             self._pump(deadline.remaining())
+        return self.datagrams[self.cursor:]
+
+    def pending(self):
+        """The datagrams received after the cursor."""
         return self.datagrams[self.cursor:]
 
     def close(self):

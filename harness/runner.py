@@ -538,6 +538,10 @@ class Agent:
     def set_event(self, obj, name, timeout=CALL_TIMEOUT):
         return self.request('set_event', timeout, obj=obj, name=name)
 
+    def listen(self, obj, attr, timeout=CALL_TIMEOUT):
+        """Make obj.attr (a socket) listen if it does not yet; True if it did not."""
+        return self.request('listen', timeout, obj=obj, attr=attr)
+
     def clear_event(self, obj, name, timeout=CALL_TIMEOUT):
         """Clear obj.name (a threading.Event); True if it was set."""
         return self.request('clear_event', timeout, obj=obj, name=name)

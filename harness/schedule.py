@@ -24,11 +24,11 @@ import pytest
 from . import clock as check_clock
 from . import leniency
 from .catalog import info_of
-from .fixtures import constructed_client, fresh_agent, running_server
+from .fixtures import SERVERS, constructed_client, fresh_agent
 from .results import failure_text
 
 FIXTURES = {'submission_path', 'pytestconfig', 'request', 'credit', 'agent_pool', 'dialects', 'agent',
-            'tcp_server', 'udp_server', 'tcp_client', 'udp_client'}
+            'tcp_server', 'udp_server', 'idle_tcp_server', 'idle_udp_server', 'tcp_client', 'udp_client'}
 DEFAULT_CONCURRENCY = 6
 
 
@@ -190,15 +190,13 @@ class Scheduler:
                         agent_pool=self.run.pool, dialects=self.run.dialects,
                         credit=lambda fraction: request.node.user_properties.append(('credit', float(fraction))))
         wanted = set(names)
-        for name in ('tcp_server', 'udp_server', 'tcp_client', 'udp_client'):
-            if name in wanted:
-                wanted.add('agent')
+        if wanted & (set(SERVERS) | {'tcp_client', 'udp_client'}):
+            wanted.add('agent')
         if 'agent' in wanted:
             fixtures['agent'] = self._enter(stack, fresh_agent(self.run.pool))
-        for name in ('tcp_server', 'udp_server'):
+        for name, (make, protocol) in SERVERS.items():
             if name in wanted:
-                fixtures[name] = self._enter(stack, running_server(fixtures['agent'], self.run.dialects,
-                                                                   name[:3], info.id))
+                fixtures[name] = self._enter(stack, make(fixtures['agent'], self.run.dialects, protocol, info.id))
         for name in ('tcp_client', 'udp_client'):
             if name in wanted:
                 fixtures[name] = self._enter(stack, constructed_client(fixtures['agent'], self.run.dialects,

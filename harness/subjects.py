@@ -60,13 +60,20 @@ class ServerSubject:
         self.port, self.how_bound, self.running = run_server(self.agent, self.cls, self.obj)
         return self
 
-    def accept_directly(self, names, within=peers.DEFAULT_WITHIN):
-        """accept_client() called by hand on a server whose run() does not run (as a student's own test
-        does): a client with each of `names` in turn (TCP: connected, its name sent; UDP: from an address of
-        its own). The values it returned, in order (None for one that raised or did not return)."""
+    def construct(self):
+        """Only construct the server (bound to a free loopback port; run() is not started), as a student's own
+        test fixture does before calling its methods by hand."""
         self.port, self.how_bound = start_server(self.agent, self.cls, self.obj)
-        wait_serving(self.agent, self.cls, self.obj)
-        values = []
+        if self.protocol == 'tcp' and self._made_to_listen():
+            leniency.note(leniency.made_to_listen())
+        return self
+
+    def accept_directly(self, names, within=peers.DEFAULT_WITHIN):
+        """accept_client() called by hand on a constructed server whose run() does not run (as a student's own
+        test does): a client with each of `names` in turn (TCP: connected, its name sent; UDP: from an address of
+        its own). Returns [(value, reply)]: what each call returned (None for one that raised or did not
+        return) and what its client was told ('welcomed', 'refused', or None for neither)."""
+        results = []
         for name in names:
             if self.protocol == 'tcp':
                 peer = peers.TcpPeer(self.port, label=name)
@@ -76,13 +83,46 @@ class ServerSubject:
                 args = []
             else:
                 peer = self.stranger(name)
-                message = self.dialect.join_datagram(name)
-                args = [{'$addr': list(peer.address)}, message]
+                args = [{'$addr': list(peer.address)}, self.dialect.join_datagram(name)]
             try:
-                values.append(self.call('accept_client', *args, timeout=within).get('value'))
+                value = self.call('accept_client', *args, timeout=within).get('value')
             except AgentError:
-                values.append(None)
-        return values
+                value = None
+            results.append((value, self._reply_kind(peer, name, within)))
+        return results
+
+    def accept_returns_fault(self, within=peers.DEFAULT_WITHIN):
+        """accept_client() called on its own for alice, then for a second alice (UDP: from another address):
+        what is wrong with the values it returned, or None. A new name returns True; a taken one False (not
+        None). A second alice welcomed is the name checks' subject: then True, as for any name it welcomed."""
+        (first, _), (second, reply) = self.accept_directly(('alice', 'alice'), within)
+        again = 'for a second alice' if self.protocol == 'tcp' else 'for alice from another address'
+        if first is not True:
+            return 'accept_client() returned {} for alice, a new name; the text asks for True'.format(first)
+        if reply == 'welcomed':
+            leniency.note(leniency.taken_name_welcomed())
+            if second is not True:
+                return 'accept_client() welcomed alice a second time and returned {}; a name it takes returns ' \
+                       'True'.format(second)
+            return None
+        if second is not False:
+            return 'accept_client() returned True for alice, then {} {}; the text asks for False'.format(second, again)
+        return None
+
+    def _made_to_listen(self):
+        try:
+            return self.agent.listen(self.obj, 'server_socket') is True
+        except AgentError:
+            return False    # no server_socket, or not a socket: the structure checks say so; accept_client() will fail
+
+    def _reply_kind(self, peer, name, within):
+        """'refused' when the peer was told its name is taken (in the dialect), 'welcomed' when greeted."""
+        taken = self.dialect.taken_text(name)
+
+        def kind(pending):
+            said = pending if isinstance(pending, str) else '\n'.join(pending)
+            return 'refused' if taken in said else 'welcomed' if 'welcome' in said.lower() else None
+        return peer.wait_for(kind, within)
 
     def another(self, obj='server2'):
         """A second server object of the same class in the same program, on a port of its own, its run()

@@ -204,7 +204,8 @@ def test_valid_actions_of_the_whole_text():
 def test_a_udp_client_is_its_address():
     model, outs = play('udp', Join(0, 'alice'), Join(1, 'bob'), Chat(1, 'hi', claimed='alice'),
                        Stranger(2, 'alice', 'exit'), Stranger(2, 'bob', 'hello'), Leave(1), Stranger(1, 'bob', 'hi'))
-    assert outs[2].deliveries == {0: ('bob: hi', 'bob:hi')}            # relayed under the address's name
+    # relayed under the address's name, or as received (a ruling: the claimed name goes with it)
+    assert outs[2].deliveries == {0: ('bob: hi', 'bob:hi', 'alice:hi')}
     for out in outs[3:5] + outs[6:]:
         assert out.deliveries == {} and out.count == 2 - (out is outs[6])
     assert outs[5].deliveries == {0: ('User bob left',)} and 1 in outs[5].silent

@@ -29,6 +29,7 @@ import valid_space as vs  # noqa: E402
 
 COMBINATIONS = {vs.name_of(choices): choices for choices in vs.combinations()}
 LOADED_RUNS = int(os.environ.get('CHATROOM_LOADED_RUNS', '10'))
+WEIGHTED = ['-k', 'not test_robustness']     # what these tests judge: the robustness tier weighs nothing
 
 
 def lost_points(run):
@@ -76,7 +77,7 @@ def valid_runs(request, tmp_path_factory):
     for name in selected_params(request, 'name'):
         path = folder / (name + '.py')
         path.write_text(vs.source(COMBINATIONS[name]), encoding='utf-8')
-        jobs[name] = (path, [])
+        jobs[name] = (path, WEIGHTED)
     return judge_all(jobs)
 
 
@@ -106,7 +107,7 @@ def test_verdicts_hold_beside_cpu_burners(tmp_path):
     for name, choices in COMBINATIONS.items():
         path = tmp_path / (name + '.py')
         path.write_text(vs.source(choices), encoding='utf-8')
-        jobs[name] = (path, [])
+        jobs[name] = (path, WEIGHTED)
         expected[name] = vs.expected_costs(choices)
     wrong = []
     with cpu_burners():

@@ -4,7 +4,7 @@ independent checks side by side, harness/schedule.py, builds the same from there
 import pytest
 
 from harness.catalog import info_of
-from harness.fixtures import constructed_client, fresh_agent, running_server
+from harness.fixtures import SERVERS, constructed_client, fresh_agent
 
 
 @pytest.fixture(scope='session')
@@ -29,18 +29,34 @@ def _check_id(request):
     return info.id if info is not None else None
 
 
+def _server(name, agent, dialects, request):
+    make, protocol = SERVERS[name]
+    with make(agent, dialects, protocol, _check_id(request)) as subject:
+        yield subject
+
+
 @pytest.fixture
 def tcp_server(agent, dialects, request):
     """The submission's ServerTCP, bound to a free loopback port, with run() running in the agent."""
-    with running_server(agent, dialects, 'tcp', _check_id(request)) as subject:
-        yield subject
+    yield from _server('tcp_server', agent, dialects, request)
 
 
 @pytest.fixture
 def udp_server(agent, dialects, request):
     """The submission's ServerUDP, bound to a free loopback port, with run() running in the agent."""
-    with running_server(agent, dialects, 'udp', _check_id(request)) as subject:
-        yield subject
+    yield from _server('udp_server', agent, dialects, request)
+
+
+@pytest.fixture
+def idle_tcp_server(agent, dialects, request):
+    """The submission's ServerTCP, only constructed: run() does not run (a student's test fixture)."""
+    yield from _server('idle_tcp_server', agent, dialects, request)
+
+
+@pytest.fixture
+def idle_udp_server(agent, dialects, request):
+    """The submission's ServerUDP, only constructed: run() does not run (a student's test fixture)."""
+    yield from _server('idle_udp_server', agent, dialects, request)
 
 
 @pytest.fixture

@@ -244,22 +244,34 @@ ADDRESS = ("A UDP client is its address. clients maps addresses to names: whatev
        rests_on=(ADDRESS, "This method broadcasts the most recent message in the messages list to all connected "
                           "clients in clients except for the client who sent the message."),
        hint='Look up the sender by its address (clients[addr]), never by the name in the datagram: a datagram from '
-            'an address that is no client is ignored, whatever name it claims.')
+            'an address that is no client is ignored, whatever name it claims, and a member\'s goes to everyone '
+            'but that member.')
 def test_address_is_identity(udp_server):
-    """Only the address tells who speaks: a stranger claiming alice's name is ignored, bob claiming it is bob."""
+    """Only the address tells who speaks: bob claiming alice's name is bob (relayed to alice and carol, under bob's
+    name or as received); a stranger claiming alice's name is ignored, as one claiming a name nobody holds."""
     alice, bob, carol = udp_server.join_all('alice', 'bob', 'carol')
+    bob.send_raw(udp_server.dialect.chat_datagram('alice', 'bob speaking'))
+    as_received = udp_server.dialect.chat_datagram('alice', 'bob speaking')
+    for listener in (alice, carol):
+        got = listener.expect_any(udp_server.chat_texts('bob', 'bob speaking') + (as_received,))
+        if got == as_received:
+            leniency.note(leniency.claimed_name_relayed(got))
+    # bob hearing his own line is udp.chat_broadcast's subject, not this check's
     stranger = udp_server.stranger('alice')
+    stranger.send_raw(udp_server.dialect.chat_datagram('mallory', 'who am I'))    # a name nobody holds
     stranger.send_raw(udp_server.dialect.chat_datagram('alice', 'I am alice, honestly'))
     stranger.send_raw(udp_server.dialect.chat_datagram('alice', 'exit'))
-    bob.send_raw(udp_server.dialect.chat_datagram('alice', 'bob speaking'))
-    for listener in (alice, carol):
-        got = listener.expect_any(udp_server.chat_texts('bob', 'bob speaking'))
-        assert 'alice' not in got.split(':')[0], got
-    bob.expect_silence('bob speaking')
-    assert udp_server.count() == 3, "a datagram claiming alice's name from another address changed the count " \
-                                    '(to {})'.format(udp_server.count())
-    for peer in (alice, bob, carol):
-        assert not [got for got in peer.datagrams if 'honestly' in got], "a stranger's datagram was relayed"
+    udp_server.say(carol, 'over')     # handled after the stranger's datagrams, which came first
+    udp_server.expect_chat(bob, 'carol', 'over', after_others=True)
+    assert udp_server.count() == 3, "a stranger's 'alice:exit' changed the count (to {}): alice was removed by the " \
+                                    'name it claimed'.format(udp_server.count())
+    heard = [got for peer in (alice, bob, carol) for got in peer.datagrams]
+    claimed = [got for got in heard if 'honestly' in got]
+    if claimed and any('who am I' in got for got in heard):
+        leniency.note(leniency.strangers_relayed_elsewhere())
+    else:
+        assert not claimed, "a stranger's datagram claiming alice's name was relayed ({}), while one claiming a " \
+                            'name nobody holds was not: the name it claimed let it in'.format(claimed[0])
 
 
 @check('udp.accept_client_returns', weight=2, spec='4 ServerUDP.accept_client', tags=TAGS, depends=STARTS,
@@ -267,10 +279,7 @@ def test_address_is_identity(udp_server):
                  "returns False.", 'calls the broadcast() method to broadcast the message to all connected clients '
                                    'and then returns True.'),
        hint='accept_client() returns True after welcoming a new name and False (not None) after refusing one.')
-def test_accept_client_returns(agent, dialects):
+def test_accept_client_returns(idle_udp_server):
     """accept_client(addr, message), called on its own, returns True for a new name and False for a taken one."""
-    from harness.subjects import ServerSubject
-    server = ServerSubject(agent, 'udp', dialects.server('udp'))
-    returns = server.accept_directly(('alice', 'alice'))
-    assert returns == [True, False], 'accept_client() returned {} for alice, then {} for alice from another ' \
-                                     'address; the text asks for True, then False'.format(*returns)
+    fault = idle_udp_server.accept_returns_fault()
+    assert fault is None, fault

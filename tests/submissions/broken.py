@@ -93,6 +93,11 @@ VARIANTS = {
     'tcp_duplicate_names': (
         [(TCP_TAKEN, TCP_TAKEN.replace('taken = name in self.clients.values()', 'taken = False'))],
         ['tcp.name_taken', 'tcp.count']),
+    # run() only tests the value for truth: a refusal that returns None goes unnoticed there.
+    'tcp_refusal_returns_none': (
+        [("            close_quietly(client_socket)\n            return False\n        self._accepted",
+          "            close_quietly(client_socket)\n            return\n        self._accepted")],
+        ['tcp.accept_client_returns']),
     'tcp_has_joined': (
         [("text = 'User {} joined'.format(name)", "text = 'User {} has joined'.format(name)")],
         ['tcp.join_broadcast', 'tcp.broadcast_method']),
@@ -170,6 +175,19 @@ VARIANTS = {
     'udp_duplicate_names': (
         [(UDP_TAKEN, UDP_TAKEN.replace('taken = name in self.clients.values()', 'taken = False'))],
         ['udp.name_taken']),
+    'udp_refusal_returns_none': (
+        [("            self._send(NAME_TAKEN.encode(), client_addr)\n            return False",
+          "            self._send(NAME_TAKEN.encode(), client_addr)\n            return")],
+        ['udp.accept_client_returns']),
+    # The sender named by the datagram, not by its address: honest clients never tell the difference.
+    'udp_chat_under_claimed_name': (
+        [("self._record(addr, '{}: {}'.format(self.clients.get(addr, name), text))",
+          "self._record(addr, '{}: {}'.format(name, text))")],
+        ['udp.address_is_identity']),
+    'udp_claimed_member_let_in': (
+        [("        elif addr not in self.clients:\n            return                        # not joined: ignored\n",
+          "        elif addr not in self.clients and name not in self.clients.values():\n            return\n")],
+        ['udp.address_is_identity']),
     'udp_has_joined': (
         [("self._record(client_addr, 'User {} joined'.format(name))",
           "self._record(client_addr, 'User {} has joined'.format(name))")],
@@ -316,8 +334,9 @@ VALID = {
 # What a variant may cost besides the checks naming its fault (must_fail): the same fault seen from the
 # subject of another check, with the reason. Nothing else may lose a point (tests/test_variants.py). The
 # differential checks, which replay every behaviour at random, may see any behavioural fault as well.
-_CONNECT_USERS = ['connect', 'connect_rejected', 'send', 'receive_shows', 'receive_shutdown', 'run_sends_lines',
-                  'run_exit', 'run_ctrl_c', 'run_name_taken', 'run_server_shutdown', 'run_returns_on_shutdown']
+_CONNECT_USERS = ['connect', 'connect_rejected', 'connect_no_reply', 'send', 'receive_shows', 'receive_shutdown',
+                  'run_sends_lines', 'run_exit', 'run_ctrl_c', 'run_name_taken', 'run_server_shutdown',
+                  'run_returns_on_shutdown']
 _RECEIVE_USERS = ['receive_shows', 'receive_shutdown', 'run_sends_lines', 'run_exit', 'run_ctrl_c',
                   'run_server_shutdown', 'run_returns_on_shutdown']
 COLLATERAL = {
@@ -350,6 +369,8 @@ COLLATERAL = {
                                  "the reference client, as the text says, joins with 'alice:join'"),
     'udp_server_spaced_wire': (['interop.server_udp'],
                                "the reference client, as the text says, joins with 'alice:join'"),
+    'udp_accept_client_wrong_parameters': (['udp.accept_client_returns'],
+                                           'it calls accept_client(client_addr, message), as the text names it'),
     'udp_chat_not_recorded': (['udp.latest_only'],
                               'broadcast() sends messages[-1]: not the chat line when chat is not recorded'),
 }
