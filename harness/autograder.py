@@ -64,12 +64,15 @@ def _add_tree(archive, folder, prefix):
         _add_file(archive, path, '{}/{}'.format(prefix, relative.as_posix()))
 
 
-SETTINGS_NAME = 'settings.json'       # in the zip: {"python": path} (the course's interpreter, --python)
+# In the zip: {"python": path} (the course's interpreter, --python), and how deep the differential checks
+# explore ("differential_depth", "differential_budget": None keeps the defaults).
+SETTINGS_NAME = 'settings.json'
 
 
-def build(output, config=None, extra_checks=None, python=None):
+def build(output, config=None, extra_checks=None, python=None, differential_depth=None, differential_budget=None):
     """Write the autograder zip to `output`; return the list of names in it. `python`: the interpreter, on
-    the Gradescope image, that submissions run under (checked there, before the first submission)."""
+    the Gradescope image, that submissions run under (checked there, before the first submission);
+    `differential_depth`/`differential_budget`: as chatroom-check's options of those names."""
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + '.partial')
@@ -83,8 +86,12 @@ def build(output, config=None, extra_checks=None, python=None):
             _add_file(archive, config, 'config.toml')
         if extra_checks:
             _add_tree(archive, extra_checks, 'extra_checks')
-        if python:
-            archive.writestr(SETTINGS_NAME, json.dumps({'python': str(python)}) + '\n')
+        settings = {key: value for key, value in (('python', str(python) if python else None),
+                                                  ('differential_depth', differential_depth),
+                                                  ('differential_budget', differential_budget))
+                    if value is not None}
+        if settings:
+            archive.writestr(SETTINGS_NAME, json.dumps(settings) + '\n')
         names = archive.namelist()
     os.replace(partial, output)
     return names
@@ -202,7 +209,8 @@ def run(root):
             '{}. Submit one file named chatroom.py that holds all four classes.'.format(problem), started))
         print('chatroom-check: ' + problem)
         return 0
-    course_python = bundled_settings(root).get('python')
+    settings = bundled_settings(root)
+    course_python = settings.get('python')
     try:
         identity = pick_user()
         if identity is None:
@@ -219,7 +227,9 @@ def run(root):
         config = source / 'config.toml'
         extra = source / 'extra_checks'
         run_result = judge(located, config=config if config.is_file() else None,
-                           extra_checks=extra if extra.is_dir() else None, python=course_python)
+                           extra_checks=extra if extra.is_dir() else None, python=course_python,
+                           differential_depth=settings.get('differential_depth'),
+                           differential_budget=settings.get('differential_budget'))
     except SubmissionProblem as error:
         if error.kind == 'harness':      # ours, not the student's
             print('chatroom-check: ' + str(error))
@@ -264,6 +274,10 @@ def build_parser():
     parser.add_argument('--python', metavar='PATH',
                         help='the interpreter on the Gradescope image that submissions run under (an absolute '
                              'path, e.g. /usr/bin/python3.12; default: the system\'s python3)')
+    parser.add_argument('--differential-depth', type=int, metavar='N',
+                        help='as chatroom-check --differential-depth, for every submission (default: 2)')
+    parser.add_argument('--differential-budget', type=int, metavar='N',
+                        help='as chatroom-check --differential-budget, for every submission (default: 2)')
     sub = parser.add_subparsers(dest='command')
     inside = sub.add_parser('run', help='(inside Gradescope) judge ROOT/submission, write ROOT/results')
     inside.add_argument('--root', default=os.environ.get(ROOT_ENV, '/autograder'))
@@ -273,7 +287,7 @@ def build_parser():
 
 
 def main(argv=None):
-    from .judge import check_config, check_extra_checks
+    from .judge import check_config, check_extra_checks, differential_problem
     args = build_parser().parse_args(argv)
     if args.command == 'run':
         return run(args.root)
@@ -284,16 +298,24 @@ def main(argv=None):
         if problem:
             print('chatroom-check: {}'.format(problem), file=sys.stderr)
             return 2
+    problem = differential_problem(args.differential_budget, args.differential_depth)
+    if problem:
+        print('chatroom-check: {}'.format(problem), file=sys.stderr)
+        return 2
     if args.python and not os.path.isabs(args.python):
         print('chatroom-check: --python {}: give the absolute path of the interpreter on the Gradescope image'
               .format(args.python), file=sys.stderr)
         return 2
-    names = build(args.output, config=args.config, extra_checks=args.extra_checks, python=args.python)
+    names = build(args.output, config=args.config, extra_checks=args.extra_checks, python=args.python,
+                  differential_depth=args.differential_depth, differential_budget=args.differential_budget)
     size = os.path.getsize(args.output)
-    print('wrote {} ({} files, {:.0f} KiB){}{}{}'.format(
+    print('wrote {} ({} files, {:.0f} KiB){}{}{}{}'.format(
         args.output, len(names), size / 1024, ', with config.toml' if args.config else '',
         ', with extra checks' if args.extra_checks else '',
-        ', submissions run under ' + args.python if args.python else ''))
+        ', submissions run under ' + args.python if args.python else '',
+        ''.join(', {} {}'.format(flag, value) for flag, value in (
+            ('--differential-depth', args.differential_depth), ('--differential-budget', args.differential_budget))
+            if value is not None)))
     print('upload it in Gradescope: Configure Autograder > Zip file upload (base image: Ubuntu, any Python >= 3.9)')
     return 0
 

@@ -2,6 +2,7 @@
 
     chatroom-check DIR [PATH...] [--jobs N] [--csv grades.csv] [--out results/] [--html report.html]
                    [--config course.toml] [--extra-checks DIR] [--timeout SECONDS] [--as-user USER]
+                   [--differential-depth N] [--differential-budget N | --no-differential] [--seed N]
 
 Submissions are `DIR/*/chatroom.py` (one folder per student: the folder's name is the student's) and
 `DIR/*.py` (one file per student: the file's stem), or files given directly. A student folder without a
@@ -149,6 +150,13 @@ def worker_command(path, results, options):
                         ('-k', options.get('keyword')), ('--python', options.get('python'))):
         if value:
             cmd += [flag, str(Path(value).resolve()) if flag in ('--config', '--extra-checks') else value]
+    for flag, value in (('--differential-budget', options.get('differential_budget')),
+                        ('--differential-depth', options.get('differential_depth')),
+                        ('--seed', options.get('seed'))):
+        if value is not None:
+            cmd += [flag, str(value)]
+    if options.get('no_differential'):
+        cmd.append('--no-differential')
     return cmd
 
 
@@ -394,7 +402,9 @@ def main(args, paths):
         return EXIT_BAD_INPUT
     options = {'jobs': args.jobs, 'config': args.config, 'extra_checks': args.extra_checks,
                'keyword': args.keyword, 'timeout': args.timeout, 'out': args.out, 'as_user': args.as_user,
-               'python': interpreter_info(args.python)['path'] if args.python else None}
+               'python': interpreter_info(args.python)['path'] if args.python else None,
+               'differential_budget': args.differential_budget, 'differential_depth': args.differential_depth,
+               'no_differential': args.no_differential, 'seed': args.seed}
     started = time.monotonic()
     interrupted = False
     graded = []

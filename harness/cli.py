@@ -24,7 +24,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .judge import check_config, check_extra_checks, check_platform, judge, unmatched_config
+from .judge import check_config, check_extra_checks, check_platform, differential_problem, judge, unmatched_config
 from .platform import gradescope_refusal
 from .plugin import CHECKS_DIR, REFERENCE, load_overrides
 from .report import gradescope as gradescope_report
@@ -132,23 +132,15 @@ def _main(argv=None):
         return bad_input(str(problem))
     if args.gradescope and gradescope_refusal():
         return bad_input(gradescope_refusal())
+    problem = differential_problem(args.differential_budget, args.differential_depth, args.no_differential)
+    if problem:
+        return bad_input(problem)
     paths = [Path(p) for p in args.path]
     if len(paths) > 1 or any(p.is_dir() for p in paths) or args.csv or args.out or args.jobs or args.as_user:
-        if args.differential_budget is not None or args.differential_depth is not None or \
-                args.no_differential or args.seed is not None:
-            # batch workers do not pass them on (harness/batch.py worker_command): refuse, never ignore
-            return bad_input('--differential-budget, --differential-depth, --no-differential and --seed apply '
-                             'to one submission, not to a batch')
         from .batch import main as batch_main
         return batch_main(args, paths)
     if args.timeout is not None:
         return bad_input('--timeout applies to a batch (a folder or several paths)')
-    for flag, value in (('--differential-budget', args.differential_budget),
-                        ('--differential-depth', args.differential_depth)):
-        if value is not None and value < 0:
-            return bad_input('{} must be 0 or more'.format(flag))
-    if args.no_differential and args.differential_depth:
-        return bad_input('--no-differential and --differential-depth: choose one')
     if args.batch_worker:
         # A batch stops an overrunning worker with SIGTERM: end its agents (and all they started) first.
         def stop(signum, frame):

@@ -56,6 +56,16 @@ def forget_check_modules(checks):
             del sys.modules[path.stem]
 
 
+def differential_problem(budget, depth, none=False):
+    """What is wrong with the differential options (`none`: --no-differential), or None."""
+    for flag, value in (('--differential-budget', budget), ('--differential-depth', depth)):
+        if value is not None and value < 0:
+            return '{} must be 0 or more'.format(flag)
+    if none and depth:
+        return '--no-differential and --differential-depth: choose one'
+    return None
+
+
 def judge(path, keyword=None, config=None, junit=None, quiet=True, extra_checks=None, differential_budget=None,
           seed=None, serial=False, python=None, differential_depth=None):
     """Run the conformance suite on one submission in this process; return its RunResult.

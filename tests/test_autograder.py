@@ -302,6 +302,19 @@ def test_requirements_name_every_runtime_dependency_but_the_load_tests():
     assert runtime - {'locust'} <= bundled, sorted(runtime - {'locust'} - bundled)
 
 
+def test_the_zips_differential_settings_judge_every_submission(tmp_path):
+    archive = tmp_path / 'autograder.zip'
+    build(archive, differential_depth=1, differential_budget=0)
+    with gradescope_layout(archive) as root:
+        shutil.copyfile(REFERENCE, root / 'submission' / 'chatroom.py')
+        results = run_autograder(root)
+    tests = {t['number']: t for t in results['tests']}
+    for check in ('differential.tcp', 'differential.udp'):
+        assert tests[check]['score'] == tests[check]['max_score'], tests[check]['output']
+        assert '--differential-depth 1 --differential-budget 0 --seed 0' in tests[check]['output'], \
+            tests[check]['output']
+
+
 def test_setup_fails_when_the_course_python_is_missing(tmp_path):
     archive = tmp_path / 'autograder.zip'
     build(archive, python='/usr/bin/python3.99-not-here')

@@ -71,7 +71,7 @@ def _stops_with_ctrl_c(actions):
     return bool(actions) and getattr(actions[-1], 'how', None) == 'ctrl_c'
 
 
-def differential(protocol, pool, config, dialects, disconnects=False):
+def differential(protocol, pool, config, dialects, request, disconnects=False):
     budget = config.getoption('differential_budget')
     depth = config.getoption('differential_depth')
     if budget <= 0 and depth <= 0:
@@ -84,6 +84,10 @@ def differential(protocol, pool, config, dialects, disconnects=False):
                                                      disconnects=disconnects)
                  if platform.CTRL_C_ENDS_BLOCKING_CALLS or not _stops_with_ctrl_c(actions)]
     steps = sum(len(actions) for actions in scenarios)
+    # how far it explored, in the report: a deeper setting (an instructor's) is seen there
+    request.node.user_properties.append(('details', {
+        'depth': depth, 'budget': budget, 'seed': config.getoption('differential_seed'),
+        'scenarios': len(scenarios), 'steps': steps}))
     allowed_seconds(SECONDS_PER_STEP * steps + SECONDS_PER_SCENARIO * (len(scenarios) + REPLAYS) + 30)
     for actions in scenarios:
         try:
@@ -161,24 +165,24 @@ HINT = 'Replay the steps with server.py and client.py; the first step whose resu
 
 @check('differential.tcp', weight=4, spec='3 TCP Chatroom (ServerTCP as a whole)', tags=['differential', 'ServerTCP'],
        depends=['structure.ServerTCP'], timeout=120, rests_on=TCP_RULES, hint=HINT)
-def test_random_scenarios_tcp(agent_pool, pytestconfig, dialects):
+def test_random_scenarios_tcp(agent_pool, pytestconfig, dialects, request):
     """TCP chat scenarios (joins, refusals, chat, leaves, shutdown; names that collide) go as the text says."""
-    differential('tcp', agent_pool, pytestconfig, dialects)
+    differential('tcp', agent_pool, pytestconfig, dialects, request)
 
 
 @check('differential.udp', weight=4, spec='4 UDP Chatroom (ServerUDP as a whole)', tags=['differential', 'ServerUDP'],
        depends=['structure.ServerUDP'], timeout=120, rests_on=UDP_RULES, hint=HINT)
-def test_random_scenarios_udp(agent_pool, pytestconfig, dialects):
+def test_random_scenarios_udp(agent_pool, pytestconfig, dialects, request):
     """UDP chat scenarios (joins, refusals, chat, leaves, strangers, shutdown) go as the text says."""
-    differential('udp', agent_pool, pytestconfig, dialects)
+    differential('udp', agent_pool, pytestconfig, dialects, request)
 
 
 @check('robust.differential_tcp', weight=0, spec='3 ServerTCP.handle_client', tags=['robustness', 'ServerTCP'],
        depends=['structure.ServerTCP'], timeout=120,
        hint="Treat an empty recv() or a ConnectionResetError like 'exit': announce, remove, close. " + HINT)
-def test_random_scenarios_with_disconnects_tcp(agent_pool, pytestconfig, dialects):
+def test_random_scenarios_with_disconnects_tcp(agent_pool, pytestconfig, dialects, request):
     """Random TCP scenarios that also have clients vanish without 'exit' behave as the model says."""
-    differential('tcp', agent_pool, pytestconfig, dialects, disconnects=True)
+    differential('tcp', agent_pool, pytestconfig, dialects, request, disconnects=True)
 
 
 @check('differential.client_tcp', weight=3, spec='3 ClientTCP (run, send, receive)', tags=['differential', 'ClientTCP'],

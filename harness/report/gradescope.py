@@ -12,6 +12,9 @@ def gradescope(run):
             output = (output + '\n' if output else '') + 'Hint: ' + result.hint
         if result.notes:
             output = (output + '\n' if output else '') + '\n'.join('Note: ' + n for n in result.notes)
+        explored = exploration(result.details)
+        if explored:
+            output = (output + '\n' if output else '') + explored
         tests.append({
             'name': result.description,
             'number': result.id,
@@ -27,3 +30,11 @@ def gradescope(run):
     if run.problem:
         data['output'] = run.problem
     return data
+
+
+def exploration(details):
+    """How far a differential check explored, and the options that replay it locally; '' for other checks."""
+    if not isinstance(details, dict) or 'scenarios' not in details:
+        return ''
+    return ('Played {scenarios} scenarios, {steps} steps in all (chatroom-check --differential-depth {depth} '
+            '--differential-budget {budget} --seed {seed} plays the same).'.format(**details))
