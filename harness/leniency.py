@@ -68,6 +68,9 @@ def extra_parameters(shown, expected):
 
 
 # -- greetings ------------------------------------------------------------------------------------------
+# A client is greeted with exactly 'Welcome' first (judgement-calls.md: the fake servers send exactly it), so
+# a client that takes only that (reply == 'Welcome') is accepted: it joins every server the text asks for
+# (a ruling in docs/spec/judgement-calls.md); one that refuses it is judged in the greeting it takes.
 
 def greeting_accepted(greeting):
     return 'greeting {} accepted: the assignment only requires that the reply contains \'Welcome\''.format(

@@ -45,10 +45,12 @@ def judge_all(jobs, at_once=AT_ONCE):
 
 def selected_params(request, argname):
     """The values of parametrize argument `argname` of the tests of this module that this session runs, so
-    that a session-wide batch judges only what was selected (-k)."""
+    that a session-wide batch judges only what was selected (-k) and is not skipped (slow)."""
     module = request.module.__name__
     values = []
     for item in request.session.items:
+        if item.get_closest_marker('skip') is not None:       # a slow one without --run-slow
+            continue
         if item.module.__name__ == module and hasattr(item, 'callspec') and argname in item.callspec.params:
             value = item.callspec.params[argname]
             if value not in values:

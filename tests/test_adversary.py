@@ -4,8 +4,10 @@ reference's, and about 30 faults planted in it that a grader testing the obvious
 proven wrong by a loopback script of its own (proofs/, run by the corpus's prove.py). The checks must keep
 the implementation at full marks and give no fault full marks.
 
-Each submission is judged a few at a time, in a process of its own, by every weighted check (the
-robustness tier weighs nothing and is left out)."""
+Each submission is judged a few at a time, in a process of its own: the correct implementation by every
+weighted check (the robustness tier weighs nothing and is left out), a fault by the weighted checks of the
+class it was planted in (its class's fixed checks, its interop pairing and its differential check), which
+is where it must lose marks; --run-slow judges every fault by every weighted check."""
 
 import importlib.util
 from pathlib import Path
@@ -17,6 +19,22 @@ from judging import judge_all, selected_params
 SUBMISSIONS = Path(__file__).resolve().parent / 'submissions'
 CORPORA = sorted(path.name for path in SUBMISSIONS.glob('adversary_*') if (path / 'faults.py').is_file())
 WEIGHTED = ['-k', 'not test_robustness']
+# pytest -k matches the check modules' and functions' names: test_server_tcp also selects interop's
+# test_server_tcp_with_reference_clients.
+CLASS_CHECKS = {
+    'ServerTCP': 'test_server_tcp or test_random_scenarios_tcp',
+    'ServerUDP': 'test_server_udp or test_random_scenarios_udp',
+    'ClientTCP': 'test_client_tcp or test_clients_tcp or test_client_scenarios_tcp',
+    'ClientUDP': 'test_client_udp or test_clients_udp or test_client_scenarios_udp',
+}
+
+
+def judged_by(corpus, name, everything):
+    """The -k options a case is judged with."""
+    if name is None or everything:
+        return WEIGHTED
+    checks = CLASS_CHECKS[faults_of(corpus)[name]['class']]
+    return ['-k', 'test_structure or ({}) and not test_robustness'.format(checks)]
 
 
 def faults_of(corpus):
@@ -46,7 +64,7 @@ def corpus_runs(request, tmp_path_factory):
         path.parent.mkdir(parents=True)
         path.write_text((SUBMISSIONS / corpus / 'chatroom.py').read_text(encoding='utf-8') if name is None
                         else faulty_source(corpus, name), encoding='utf-8')
-        jobs[(corpus, name)] = (path, WEIGHTED)
+        jobs[(corpus, name)] = (path, judged_by(corpus, name, request.config.getoption('--run-slow')))
     return judge_all(jobs)
 
 

@@ -370,4 +370,7 @@ def test_cli_differential_flags():
     with pytest.raises(SystemExit):
         build_parser().parse_args(['--no-differential', '--differential-budget', '2'])
     assert main([str(REFERENCE), '--differential-budget', '-1']) == 2
-    assert main([str(REFERENCE), str(REFERENCE), '--seed', '3']) == 2     # a batch does not pass them on
+    from harness.batch import worker_command          # a batch passes them on to each submission's judge
+    command = worker_command(REFERENCE, 'r.json', {'differential_budget': 7, 'differential_depth': 2, 'seed': 3})
+    assert command[-6:] == ['--differential-budget', '7', '--differential-depth', '2', '--seed', '3']
+    assert worker_command(REFERENCE, 'r.json', {'no_differential': True})[-1] == '--no-differential'

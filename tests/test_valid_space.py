@@ -5,7 +5,8 @@ text leaves open (greeting printed or not, prompts, leave order, threads or sele
 thread, bare `except: pass`, ...), crossed pairwise. Each must score full marks on every weighted check,
 the differential ones included, except the few points the rulings charge to a partly free option
 (valid_space.expected_costs): no more, no less. They are judged a few at a time, each in a process of its
-own (tests/judging.py), which also makes the machine busy.
+own (tests/judging.py), which also makes the machine busy. The default run judges the pairwise core
+(valid_space.pairwise_core(): every pair of options in some program); --run-slow adds the single variants.
 
 With --run-slow the same verdicts must hold in consecutive runs beside CPU burners (one per core), as on
 a busy grading host, and every broken variant must still fail the checks naming its fault. The number of
@@ -28,6 +29,9 @@ import broken  # noqa: E402  (helper modules of tests/submissions)
 import valid_space as vs  # noqa: E402
 
 COMBINATIONS = {vs.name_of(choices): choices for choices in vs.combinations()}
+# The default run judges the pairwise core (every pair of options in some program); --run-slow adds each
+# option alone on the baseline, which names the option a failure is about.
+CORE = {vs.name_of(choices) for choices in vs.pairwise_core()}
 LOADED_RUNS = int(os.environ.get('CHATROOM_LOADED_RUNS', '10'))
 WEIGHTED = ['-k', 'not test_robustness']     # what these tests judge: the robustness tier weighs nothing
 
@@ -49,6 +53,7 @@ def forbidden(first, second):
 
 def test_the_space_is_wide_and_covers_every_pair_of_options():
     assert len(vs.FREEDOMS) >= 12 and len(COMBINATIONS) >= 30
+    assert not vs.uncovered_pairs(vs.pairwise_core())
     options = [(freedom, option) for freedom, choices in vs.FREEDOMS.items() for option in choices]
     missing, broken_rule = [], []
     for first, second in itertools.combinations(options, 2):
@@ -82,7 +87,8 @@ def valid_runs(request, tmp_path_factory):
 
 
 @pytest.mark.timeout(3600)      # the first one waits for the module's batch of judges (valid_runs)
-@pytest.mark.parametrize('name', sorted(COMBINATIONS))
+@pytest.mark.parametrize('name', [name if name in CORE else pytest.param(name, marks=pytest.mark.slow)
+                                  for name in sorted(COMBINATIONS)])
 def test_valid_implementation_gets_full_marks(name, valid_runs):
     """Full marks on every weighted check, but the ruling-backed cost of a partly free option."""
     run = valid_runs[name]

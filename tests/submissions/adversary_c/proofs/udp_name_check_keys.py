@@ -1,0 +1,16 @@
+"""A second 'alice' (another address) must get 'Name already taken' and not be added."""
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import *  # noqa
+
+mod = load()
+watchdog(30)
+
+srv, port = udp_server(mod)
+a, b = UdpPeer(port), UdpPeer(port)
+if a.join('alice') != 'Welcome':
+    setup_failed('alice was not welcomed')
+r = b.join('alice')
+check(r == 'Name already taken', "'Name already taken' for a second alice", repr(r))
+check(srv.get_clients_number() == 1, 'get_clients_number() == 1', srv.get_clients_number())
+ok()
