@@ -21,7 +21,7 @@ DEFAULT_WITHIN = 2.0
 QUIET_WINDOW = 0.15      # after a positive delivery elsewhere proved the message went out
 WATCH_SLICE = (0.01, 0.03)   # how often a wait looks whether the server is done (see `Watched`): at random,
                              # so that it never keeps step with a polling loop in the server
-_random = random.Random()    # its own: hypothesis, in whose tests peers run, owns the global one
+_random = random.Random()    # its own: nothing else that draws from the global generator changes its draws
 IDLE_REMARK = ', and the server had handled all it was sent: it was not going to send more'
 GONE_REMARK = ", and the submission's process had ended"
 UNOBSERVABLE_GAP = 0.1   # between two sends of one peer, where the machine cannot tell they were read

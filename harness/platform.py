@@ -351,7 +351,7 @@ LONG_POLL = 1.0
 # A timer this short is a thread waiting its turn for the interpreter's lock (sys.getswitchinterval(), 5 ms):
 # it is at work, not waiting.
 TRANSIENT = 0.006
-_random = random.Random()     # its own: hypothesis, in whose tests the watch runs, owns the global one
+_random = random.Random()     # its own: nothing else that draws from the global generator changes its draws
 _FUTEX_WAIT, _FUTEX_WAIT_BITSET, _FUTEX_CLOCK_REALTIME, _TIMER_ABSTIME = 0, 9, 256, 1
 _CLOCKS = {0: time.CLOCK_REALTIME, 1: time.CLOCK_MONOTONIC, 7: getattr(time, 'CLOCK_BOOTTIME', 1)} \
     if hasattr(time, 'clock_gettime') else {}

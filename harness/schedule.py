@@ -11,7 +11,7 @@ shares one pool, one fork server and one probe per class, and the dependency rul
 
 A check runs here only if every fixture it asks for is one the scheduler can build (FIXTURES); an
 instructor's check that asks for others runs in pytest's own loop, after its prerequisites, as before.
-(The differential checks run side by side too: hypothesis is thread-safe from 6.136 on.)
+(The differential checks run side by side too: each plays its scenarios with its own seeded generator.)
 """
 
 import queue
