@@ -149,6 +149,25 @@ def safe_repr(value, limit=500):
     return text if len(text) <= limit else text[:limit] + '...'
 
 
+_RECV_GATES = {}        # id(socket) -> (entered, released): a held recv() (Agent.op_hold_recv)
+RECV_HOLD_LIMIT = 30.0  # seconds a held recv() waits for its release at most: the harness may die first
+
+
+class _HeldSocket(socket.socket):
+    """A socket whose next recv() waits until the harness releases it, then is a plain socket again."""
+    __slots__ = ()      # the layout of socket.socket's, so that an existing socket can take this class
+
+    def recv(self, *args, **kwargs):
+        gate = _RECV_GATES.get(id(self))
+        if gate is not None:
+            entered, released = gate
+            entered.set()
+            released.wait(RECV_HOLD_LIMIT)
+            _RECV_GATES.pop(id(self), None)
+        self.__class__ = socket.socket
+        return socket.socket.recv(self, *args, **kwargs)
+
+
 class Agent:
     def __init__(self, control, submission):
         self.control = control
@@ -303,6 +322,31 @@ class Agent:
         if option is None or sock.getsockopt(socket.SOL_SOCKET, option):
             return False
         sock.listen(5)
+        return True
+
+    def op_hold_recv(self, request):
+        """Make the next recv() on an object's socket wait until op_release_recv: the harness then decides
+        when a client of ours reads (the reference client, reading its greeting only once the server under
+        test is done sending: a reply that the server splits reads the same on every run). False if the
+        attribute is no plain socket."""
+        sock = getattr(self.objects[request['obj']], request['attr'])
+        if type(sock) is not socket.socket:
+            return False
+        _RECV_GATES[id(sock)] = (threading.Event(), threading.Event())
+        sock.__class__ = _HeldSocket
+        return True
+
+    def op_recv_held(self, request):
+        """Whether the held recv() was reached and now waits."""
+        gate = _RECV_GATES.get(id(getattr(self.objects[request['obj']], request['attr'])))
+        return gate is not None and gate[0].is_set()
+
+    def op_release_recv(self, request):
+        sock = getattr(self.objects[request['obj']], request['attr'])
+        gate = _RECV_GATES.get(id(sock))
+        if gate is None:
+            return False
+        gate[1].set()
         return True
 
     def op_stacks(self, request):
