@@ -431,6 +431,17 @@ def other_subjects(dialect, names, said):
     return known
 
 
+def ran_again_after_run_ended(first_failure, passed):
+    """A check failed while the server's run() had ended by itself; it ran once more on a fresh server
+    (judgement-calls.md, "A server that ends by itself")."""
+    if passed:
+        return ("the first run of this check failed ({}) after your server's run() ended by itself; it passed "
+                "when run again on a fresh server: your server has a race that sometimes ends run() (for "
+                "example select() over a socket another thread closes)".format(first_failure[:200]))
+    return ("your server's run() ended by itself during this check (before the check asked it to stop), "
+            "twice: the check failed both times")
+
+
 def shutdown_called_directly():
     note("run() ended without telling the clients (or did not end): shutdown() was called directly, and this "
          "step judges what it does; how run() is stopped is the shutdown checks' subject")

@@ -30,6 +30,9 @@ from .results import failure_text
 FIXTURES = {'submission_path', 'pytestconfig', 'request', 'credit', 'agent_pool', 'dialects', 'agent',
             'tcp_server', 'udp_server', 'idle_tcp_server', 'idle_udp_server', 'tcp_client', 'udp_client'}
 DEFAULT_CONCURRENCY = 6
+# Second runs a submission may get, in all, of checks that failed after its server's run() ended by itself.
+# A race fires now and then, a crash every time: the first second run that fails again ends them.
+RETRIES = 2
 
 
 class Outcome:
@@ -79,6 +82,7 @@ class Scheduler:
         self.pending = []                    # checks not handed to the threads yet
         self.pool = CheckThreads(concurrency)
         self.stopping = False
+        self.retries_left = RETRIES         # second runs of checks whose server's run() ended by itself
 
     def start(self):
         # The longest checks first, so that they do not start last and leave the run waiting for them; a
@@ -151,13 +155,45 @@ class Scheduler:
     def _execute(self, item, info, props):
         leniency.begin_check()
         started = time.monotonic()
+        status, longrepr, request, crashed = self._attempt(item, info)
+        if status == 'failed' and crashed and self._take_retry():
+            # The server's run() ended by itself: a race in the submission (it may not happen again) or a
+            # crash (it will). One more run on a fresh server tells them apart, so that the verdict does
+            # not depend on whether the race fired this time (judgement-calls.md, "A server that ends by
+            # itself").
+            first = failure_text(longrepr)
+            leniency.begin_check()
+            status, longrepr, request, crashed = self._attempt(item, info)
+            if status == 'failed':
+                self.retries_left = 0           # it crashes every time: no more second runs for it
+            leniency.note(leniency.ran_again_after_run_ended(first, passed=status == 'passed'))
+        user_props = dict(request.node.user_properties) if request is not None else {}
+        props.update(user_props)
+        props['notes'] = leniency.notes()
+        if status == 'failed':
+            props['message'] = failure_text(longrepr)
+            longrepr = props['message']
+        self._finish(item, Outcome(status, props, longrepr, time.monotonic() - started,
+                                   skipped_at='call'))
+
+    def _take_retry(self):
+        with self.changed:
+            if self.retries_left <= 0:
+                return False
+            self.retries_left -= 1
+            return True
+
+    def _attempt(self, item, info):
+        """Run the check once, on fixtures of its own: (status, longrepr, request, crashed), `crashed`
+        true when it failed while a server's run() had ended though the check never asked it to stop."""
         running = check_clock.CheckClock(info.timeout, on_expiry=lambda: self._time_out(item, running))
         self.clocks[item.nodeid] = running
         request = None
         stack = []
+        fixtures = {}
+        crashed = False
         with check_clock.bound(running):
             try:
-                fixtures = {}
                 request = FakeRequest(item, fixtures)
                 self._build(item, info, request, fixtures, stack)
                 kwargs = {name: fixtures[name] for name in item._fixtureinfo.argnames}
@@ -167,6 +203,8 @@ class Scheduler:
                 status, longrepr = 'skipped', _skip_repr(item, str(skipped.msg))
             except BaseException as error:          # a check's failure, whatever it raised
                 status, longrepr = 'failed', error
+                crashed = not running.expired and any(
+                    _ended_by_itself(fixtures.get(name)) for name in SERVERS)
             finally:
                 for closing in reversed(stack):
                     try:
@@ -174,14 +212,7 @@ class Scheduler:
                     except BaseException:
                         pass
         self.clocks.pop(item.nodeid, None)
-        user_props = dict(request.node.user_properties) if request is not None else {}
-        props.update(user_props)
-        props['notes'] = leniency.notes()
-        if status == 'failed':
-            props['message'] = failure_text(longrepr)
-            longrepr = props['message']
-        self._finish(item, Outcome(status, props, longrepr, time.monotonic() - started,
-                                   skipped_at='call'))
+        return status, longrepr, request, crashed
 
     def _build(self, item, info, request, fixtures, stack):
         """The fixtures `item` asks for, in dependency order; context managers go on `stack`."""
@@ -244,6 +275,13 @@ class CheckThreads:
                 return
             function, args = task
             function(*args)
+
+
+def _ended_by_itself(server):
+    try:
+        return server is not None and server.ended_by_itself()
+    except Exception:  # a fault of the subject's agent: no second run
+        return False
 
 
 def _expected_cost(info):

@@ -55,6 +55,7 @@ class ServerSubject:
         self.running = None
         self.peers = []
         self.said = []             # (name, text) of every chat line the check's clients sent
+        self.stop_asked = False    # the check asked run() to end (run_event, Ctrl-C, shutdown())
 
     def start(self):
         self.port, self.how_bound, self.running = run_server(self.agent, self.cls, self.obj)
@@ -313,7 +314,33 @@ class ServerSubject:
         return self.agent.get(self.obj, name)
 
     def call(self, method, *args, timeout=3.0):
+        if method == 'shutdown':
+            self.stop_asked = True
         return self.agent.call(self.obj, method, *args, timeout=timeout)
+
+    def ended_by_itself(self):
+        """run() ended (returned, raised, or its process died) though the check never asked it to stop: a
+        crash, or a race in the submission that ended it (select() over a socket another thread closed)."""
+        if self.running is None or self.stop_asked:
+            return False
+        if self.agent.poll_reply(self.running):
+            return True
+        if self.protocol != 'tcp':
+            return False
+        try:
+            if not self.agent.get(self.obj, 'run_event', timeout=1.0).get('is_set'):
+                return False
+        except AgentError:
+            return False        # no run_event to look at: the structure checks say so
+        try:
+            # It asked itself to stop (a run() that catches what went wrong and shuts down): it may still
+            # be telling the clients, when the check already failed on it.
+            self.agent.wait_ended(self.running, leniency.RUN_STOP_WITHIN)
+        except AgentTimeout:
+            return False
+        except AgentError:
+            return True         # run() raised, or its process ended
+        return True
 
     def settle_all(self, within=IDLE_WITHIN):
         """Wait until every thread of the server is idle (it has handled all it was sent); a short fixed
@@ -362,6 +389,7 @@ class ServerSubject:
         # A server that has just welcomed a client may still be on its way back from accept_client() to
         # its accept(): setting the event then would let a blocking accept() win full credit by chance.
         settle(self.agent)
+        self.stop_asked = True
         self.agent.set_event(self.obj, 'run_event')
         returned, _ = self.run_returned(leniency.RUN_STOP_WITHIN)
         if returned:
@@ -377,6 +405,7 @@ class ServerSubject:
         (judgement-calls.md). True if run() returned in time."""
         require_ctrl_c()
         settle(self.agent)
+        self.stop_asked = True
         self.agent.interrupt()
         returned, _ = self.run_returned(leniency.RUN_STOP_WITHIN)
         return returned
@@ -386,6 +415,7 @@ class ServerSubject:
         'ctrl_c') once it is idle, and wait for run() to end, with one more connection for an accept()
         that blocks. Whether, and how fast, run() ends is judged by the fixed checks, not here."""
         settle(self.agent)
+        self.stop_asked = True
         if how == 'run_event':
             self.agent.set_event(self.obj, 'run_event')
         else:
