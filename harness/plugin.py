@@ -253,13 +253,15 @@ class Collector:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtestloop(self, session):
-        if not self.config.getoption('serial') and not session.config.option.collectonly:
+        if not session.config.option.collectonly:
             items = eligible(session.items)
             if items:
                 submission = Path(self.config.getoption('submission')).resolve() \
                     if self.config.getoption('submission') else REFERENCE
-                self.scheduler = Scheduler(items, self.shared(submission), submission, self.config, self,
-                                           max(1, self.config.getoption('concurrency')))
+                # --serial: the same scheduler, one check at a time, so that every mode judges alike
+                # (a second run after the server ended by itself, say).
+                at_once = 1 if self.config.getoption('serial') else max(1, self.config.getoption('concurrency'))
+                self.scheduler = Scheduler(items, self.shared(submission), submission, self.config, self, at_once)
                 self.scheduled = {item.nodeid for item in items}
                 self.scheduler.start()
         yield
@@ -273,7 +275,7 @@ class Collector:
 
     @pytest.hookimpl(hookwrapper=True, specname='pytest_runtest_protocol')
     def pytest_runtest_protocol_under_clock(self, item, nextitem):
-        """A check run in pytest's own loop (--serial, or a fixture the scheduler cannot build) runs under
+        """A check run in pytest's own loop (a fixture the scheduler cannot build: an instructor's) runs under
         its clock, in the main thread; the scheduler keeps the clocks of the checks it runs."""
         info = self.info(item) if item.nodeid not in self.scheduled else None
         if info is None:
