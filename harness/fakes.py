@@ -175,6 +175,19 @@ class FakeTcpServer(Watched):
         """One message to the client."""
         self.conn.sendall(text.encode('utf-8'))
 
+    def refuse_connections(self):
+        """From now on nothing listens at the port: a connection to it is refused. The port stays held (a
+        socket bound to it that does not listen), so that no other program takes it meanwhile."""
+        self.sock.close()
+        holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            holder.bind((self.host, self.port))
+        except OSError:
+            holder.close()
+            raise FakeServerError('port {} was taken by another program as soon as it was freed'.format(self.port))
+        self.sock = holder
+
     def close(self):
         for sock in (self.conn, self.sock):
             if sock is not None:

@@ -442,6 +442,16 @@ def ran_again_after_run_ended(first_failure, passed):
             "twice: the check failed both times")
 
 
+def connect_still_trying():
+    note('connect_server() had not returned when the checks stopped waiting, with no server listening: it '
+         'keeps trying (accepted; it must not return True)')
+
+
+def connected_in_init():
+    note('the client socket was already connected when connect_server() was called (__init__ connects): '
+         'connect_server() never meets a port where nothing listens, so this is not judged')
+
+
 def shutdown_called_directly():
     note("run() ended without telling the clients (or did not end): shutdown() was called directly, and this "
          "step judges what it does; how run() is stopped is the shutdown checks' subject")

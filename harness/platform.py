@@ -801,6 +801,12 @@ def unread_tcp_bytes(local, remote):
     return unread if unread is not _UNKNOWN else _proc_unread(local, remote)
 
 
+def pending_connections(listening):
+    """Connections waiting in the accept queue of the TCP socket listening at `listening` ((host, port)):
+    0 once the program accepted them all; None when this machine cannot tell."""
+    return unread_tcp_bytes(listening, ('0.0.0.0', 0))     # a listener's receive queue is its accept queue
+
+
 _UNKNOWN = object()
 _diag_sockets = threading.local()    # one sock_diag socket per thread, kept (a lookup is one request)
 _NETLINK_SOCK_DIAG, _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST, _NLMSG_ERROR = 4, 20, 1, 2

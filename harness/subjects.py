@@ -383,6 +383,19 @@ class ServerSubject:
         except CallFailed as error:
             return True, {'raised': error.error, 'message': error.message}
 
+    def set_run_event(self):
+        """Ask run() to stop by its run_event (nothing more: the caller judges what follows)."""
+        self.stop_asked = True
+        self.agent.set_event(self.obj, 'run_event')
+
+    def listening_address(self):
+        """Where the server socket listens, (host, port); None if it cannot be read."""
+        with contextlib.suppress(AgentError):
+            sockname = self.agent.get(self.obj, 'server_socket').get('sockname')
+            if sockname:
+                return tuple(sockname[:2])
+        return None
+
     def stop_with_event(self):
         """Set run_event and wait for run() to return. Returns the credit: 1 if it returned in time,
         partial if it returned only once one more connection arrived, 0 if it did not return."""
@@ -587,6 +600,25 @@ class ClientSubject:
             return None
         except (CallFailed, AgentGone):
             return None
+
+    def connect_refused(self, bound=CONNECT_PATIENCE):
+        """connect_server() where no server listens (TCP: the connection is refused): its value once it
+        returned, or None while it still tries (noted). Raising is a failure: the text says it returns
+        False."""
+        with contextlib.suppress(AgentError):
+            if self.get('client_socket').get('peer'):
+                leniency.note(leniency.connected_in_init())
+                return None
+        self.server.refuse_connections()
+        request = self.start_call('connect_server')
+        try:
+            return self.agent.wait_ended(request, bound).get('value')
+        except AgentTimeout:
+            leniency.note(leniency.connect_still_trying())
+            return None
+        except CallFailed as error:
+            raise AssertionError('connect_server() raised {} where no server listens; the text says it returns '
+                                 'False when it cannot connect'.format(error.error or error)) from None
 
     def assert_connect_returns(self, reply, expected, within=fakes.DEFAULT_WITHIN, strict=False):
         """connect_server() sends the join, and returns `expected` when the server answers `reply`."""

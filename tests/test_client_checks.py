@@ -88,6 +88,17 @@ BROKEN = {
     'udp_rejection_ignored': (
         'udp', [('        return reply == WELCOME\n', '        return True\n')],
         {'client_udp.connect_rejected'}, 'returned True'),
+    # A refused connection let through (students who call connect() outside a try), or taken for a join.
+    'tcp_refusal_raises': (
+        'tcp', [('            reply = decode(self.client_socket.recv(RECV_SIZE))\n        except OSError:\n',
+                 '            reply = decode(self.client_socket.recv(RECV_SIZE))\n        except KeyError:\n')],
+        {'client_tcp.connect_no_server'}, 'raised ConnectionRefusedError'),
+    'tcp_refusal_taken_for_join': (
+        'tcp', [('            reply = decode(self.client_socket.recv(RECV_SIZE))\n        except OSError:\n'
+                 '            return False\n',
+                 '            reply = decode(self.client_socket.recv(RECV_SIZE))\n        except OSError:\n'
+                 '            return True\n')],
+        {'client_tcp.connect_no_server'}, 'returned True though no server listens'),
     'tcp_shutdown_ignored': (
         'tcp', [('            before, is_shutdown = split_shutdown(message)\n',
                  '            before, is_shutdown = message, False\n')],

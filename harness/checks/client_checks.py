@@ -129,6 +129,16 @@ def client_checks(protocol):
         outcome = client.connect_unanswered()
         assert outcome is not True, 'connect_server() returned True though the server never answered'
 
+    if protocol == 'tcp':       # a UDP client cannot tell that nobody listens: that is connect_no_reply
+        @define('test_connect_no_server', 'connect_no_server', 1, 'connect_server',
+                ('The method returns True if the connection is successful; otherwise, it returns False.',),
+                'connect_server() returns False when nothing listens at the port: catch the error connect() '
+                'raises (ConnectionRefusedError) instead of letting it end the program.')
+        def connect_no_server(client):
+            """connect_server() returns False when no server listens at the port."""
+            outcome = client.connect_refused()
+            assert outcome is not True, 'connect_server() returned True though no server listens at the port'
+
     @define('test_send', 'send', 4, 'send', (words['send'],), words['send_hint'])
     def send(client):
         """send(text) puts exactly the assignment's message on the wire."""

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from harness import peers, platform
+from harness import leniency, peers, platform
 from harness.catalog import check
 from harness.peers import PeerError
 from harness.runner import AgentError
@@ -68,6 +68,36 @@ def test_abrupt_disconnect(tcp_server, request):
     tcp_server.expect_left(alice, 'bob', within=3.0, after_others=True)
     assert tcp_server.wait_count(2) == 2, 'bob is still counted after his connection was reset'
     still_works(tcp_server, alice, carol, request, 'a connection reset')
+
+
+@check('robust.shutdown_mid_join', weight=0, spec='3 ServerTCP.run, accept_client', tags=TCP, depends=TCP_READY,
+       hint="Wait for a new client's name with select() and a timeout, looking at run_event between waits, so "
+            "that a connection that has not sent its name cannot hold up the shutdown.")
+def test_shutdown_mid_join(tcp_server, request):
+    """run_event set while a connection has not sent its name yet: run() still returns."""
+    tcp_server.join('alice')
+    listening = tcp_server.listening_address()
+    silent = peers.TcpPeer(tcp_server.port, label='silent')      # connects, and never says its name
+    tcp_server.peers.append(silent)
+    if listening is not None:
+        # Until the server took the connection from its accept queue, it is not mid-join.
+        waiting = peers.poll(lambda: platform.pending_connections(listening), lambda n: n == 0, 3.0, 0.005)
+        if waiting:
+            request.node.user_properties.append(('details', {'outcome': 'never accepted the connection'}))
+            pytest.skip('the server did not accept the connection within 3 s: nothing is mid-join')
+    settle(tcp_server.agent)
+    tcp_server.set_run_event()
+    returned, _ = tcp_server.run_returned(leniency.RUN_STOP_WITHIN)
+    if returned:
+        request.node.user_properties.append(('details', {'outcome': 'returned'}))
+        return
+    silent.close()
+    returned, _ = tcp_server.run_returned(1.0)
+    outcome = 'returned once the connection closed' if returned else 'did not return'
+    request.node.user_properties.append(('details', {'outcome': outcome}))
+    pytest.fail('run_event was set while a connection had not sent its name, and run() {}: it waits for that '
+                'name (a blocking recv() in accept_client, or a wait that does not look at run_event)'.format(
+                    outcome), pytrace=False)
 
 
 @check('robust.bad_bytes_tcp', weight=0, spec='3 ServerTCP.handle_client', tags=TCP, depends=TCP_READY,

@@ -104,6 +104,11 @@ VARIANTS = {
     'tcp_joined_period': (
         [("text = 'User {} joined'.format(name)", "text = 'User {} joined.'.format(name)")],
         ['tcp.join_broadcast', 'tcp.broadcast_method']),
+    # Asked to stop while a connection has not sent its name, it waits out its own name timeout (5 s):
+    # robustness only, the text's client sends its name at once (judgement-calls.md).
+    'tcp_name_read_ignores_run_event': (
+        [('if remaining <= 0 or self.run_event.is_set():', 'if remaining <= 0:')],
+        ['robust.shutdown_mid_join']),
     'tcp_joiner_hears_own_join': (
         [("self.broadcast(client_socket, JOIN)",
           "self._send_to_all('User {} joined'.format(name).encode())")],
