@@ -30,9 +30,7 @@ from .results import failure_text
 FIXTURES = {'submission_path', 'pytestconfig', 'request', 'credit', 'agent_pool', 'dialects', 'agent',
             'tcp_server', 'udp_server', 'idle_tcp_server', 'idle_udp_server', 'tcp_client', 'udp_client'}
 DEFAULT_CONCURRENCY = 6
-# Second runs a submission may get, in all, of checks that failed after its server's run() ended by itself.
-# A race fires now and then, a crash every time: the first second run that fails again ends them.
-RETRIES = 2
+
 
 
 class Outcome:
@@ -82,7 +80,6 @@ class Scheduler:
         self.pending = []                    # checks not handed to the threads yet
         self.pool = CheckThreads(concurrency)
         self.stopping = False
-        self.retries_left = RETRIES         # second runs of checks whose server's run() ended by itself
 
     def start(self):
         # The longest checks first, so that they do not start last and leave the run waiting for them; a
@@ -156,16 +153,15 @@ class Scheduler:
         leniency.begin_check()
         started = time.monotonic()
         status, longrepr, request, crashed = self._attempt(item, info)
-        if status == 'failed' and crashed and self._take_retry():
+        if status == 'failed' and crashed and info.weight > 0:
             # The server's run() ended by itself: a race in the submission (it may not happen again) or a
             # crash (it will). One more run on a fresh server tells them apart, so that the verdict does
             # not depend on whether the race fired this time (judgement-calls.md, "A server that ends by
-            # itself").
+            # itself"). Every weighted check alike: a budget shared by the checks would make the verdict
+            # depend on which of them failed first.
             first = failure_text(longrepr)
             leniency.begin_check()
             status, longrepr, request, crashed = self._attempt(item, info)
-            if status == 'failed':
-                self.retries_left = 0           # it crashes every time: no more second runs for it
             leniency.note(leniency.ran_again_after_run_ended(first, passed=status == 'passed'))
         user_props = dict(request.node.user_properties) if request is not None else {}
         props.update(user_props)
@@ -175,13 +171,6 @@ class Scheduler:
             longrepr = props['message']
         self._finish(item, Outcome(status, props, longrepr, time.monotonic() - started,
                                    skipped_at='call'))
-
-    def _take_retry(self):
-        with self.changed:
-            if self.retries_left <= 0:
-                return False
-            self.retries_left -= 1
-            return True
 
     def _attempt(self, item, info):
         """Run the check once, on fixtures of its own: (status, longrepr, request, crashed), `crashed`

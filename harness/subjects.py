@@ -323,8 +323,8 @@ class ServerSubject:
         crash, or a race in the submission that ended it (select() over a socket another thread closed)."""
         if self.running is None or self.stop_asked:
             return False
-        if self.agent.poll_reply(self.running):
-            return True
+        if self.agent.poll_reply(self.running) or not self.agent.alive or platform.process_gone(self.agent.proc.pid):
+            return True         # (the process may be gone before the agent's reader has seen its channel close)
         if self.protocol != 'tcp':
             return False
         try:
