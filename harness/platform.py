@@ -583,6 +583,24 @@ def thread_states(pid, blocks=False, spins=None):
     return threads
 
 
+_PF_EXITING = 0x4        # include/linux/sched.h: the task is in exit()
+
+
+def process_ending(pid):
+    """True when the process has ended or is on its way out (exit() has begun: its sockets may already be
+    closed while it is not yet a zombie); process_gone() where that cannot be read."""
+    if LINUX:
+        try:
+            with open('/proc/{}/stat'.format(pid)) as stat:
+                fields = stat.read().rsplit(')', 1)[1].split()
+            return fields[0] in ('Z', 'X') or bool(int(fields[6]) & _PF_EXITING)
+        except FileNotFoundError:
+            return True
+        except (OSError, IndexError, ValueError):
+            pass
+    return process_gone(pid)
+
+
 def process_gone(pid):
     """True when the process has ended (or is a zombie, ended and not yet reaped)."""
     if LINUX:
@@ -674,6 +692,7 @@ class QuietWatch:
 
     def _reset(self):
         self.since, self.start, self.start_pending = None, None, None
+        self.entries = {}
 
     def quiet(self):
         now = time.monotonic()
@@ -713,8 +732,13 @@ class QuietWatch:
             return False
         for key, (state, blocks) in threads.items():
             first_state, first_blocks = self.start[key]
-            if first_state.timed and (state is None or first_state.same(state)):
-                continue                               # a polling thread: its wake-ups are its own
+            if first_state.timed and (state is None or first_state.same(state) or state.timed):
+                # A polling thread: its wake-ups are its own, and so is a loop of more than one timed
+                # wait (select() with a timeout, then time.sleep(0.1)); it counts as settled only in a
+                # wait it has come back to (_settled), not one it went on to once (a join with a timeout).
+                if state is not None and blocks is not None:
+                    self.entries.setdefault(key, {}).setdefault((state.number, state.kind), set()).add(blocks)
+                continue
             if not first_state.same(state) or blocks != first_blocks:
                 # Something from outside woke it, or a polling thread went on to other work than its poll
                 # (waiting for a lock, a thread to end): a new streak, from what it does now.
@@ -740,9 +764,9 @@ class QuietWatch:
             return True
         if first_state.kind == 'io' and not self.polls and not self.start_pending:
             return True      # what it waits for would have woken it (unless input lies where it does not look)
-        if blocks is not None and first_blocks is not None and blocks - first_blocks >= 2 and \
-                first_state.same(state):
-            return True                                # has woken twice, and is back in its loop's wait
+        if blocks is not None and first_blocks is not None and blocks - first_blocks >= 2 and state is not None \
+                and len(self.entries.get(key, {}).get((state.number, state.kind), ())) >= 2:
+            return True                    # has woken twice, and is in a wait of its loop (entered twice)
         timer = self.timers.get(key)
         if timer is None:
             return True                                # no longer in a timer: a look will tell
@@ -754,6 +778,10 @@ class QuietWatch:
     def _begin(self, now, threads, all_waiting):
         if all_waiting:
             self.since, self.start = now, threads
+            # each timed wait of each thread, with the block counts it was seen at: a wait seen at two
+            # counts is one the thread's loop comes back to
+            self.entries = {key: {(state.number, state.kind): {blocks}} for key, (state, blocks) in threads.items()
+                            if state is not None and state.timed and blocks is not None}
         else:
             self._reset()
 

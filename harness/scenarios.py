@@ -545,17 +545,32 @@ class ScenarioDriver:
     # -- a pause, a shutdown ---------------------------------------------------------------------------
 
     def _pause(self):
-        """Nobody says anything until every loop of the server that wakes by itself has woken (at most
-        PAUSE_BOUND seconds): a server that drops a quiet client, or stops listening when a timeout
-        fires, shows it at the next step. Where that cannot be seen, a fixed PAUSE_UNOBSERVED."""
-        watch = None if self.server_agent is None else self.server_agent.quiet_watch(
-            unread=server_unread(self.protocol, self.port, self._live_peers), long=PAUSE_BOUND, polls=True)
-        if watch is None or watch.quiet() is None:
+        """Nobody says anything until every loop of the server that wakes by itself within PAUSE_BOUND
+        seconds has woken once and done what it does then (a server that drops a quiet client, or stops
+        listening when a timeout fires, shows it at the next step). Where that cannot be seen, a fixed
+        PAUSE_UNOBSERVED."""
+        agent = self.server_agent
+        first = None if agent is None else platform.thread_states(agent.proc.pid, blocks=True, spins=agent.spins)
+        if first is None:
             time.sleep(PAUSE_UNOBSERVED)       # nothing to wait for that can be seen: the pause itself
-        else:
-            deadline = Deadline(2 * PAUSE_BOUND + 1)
-            while not deadline.passed() and not watch.quiet():
-                time.sleep(0.02)
+            self._drain_all()
+            return
+        waking = {key: blocks for key, (state, blocks) in first.items()
+                  if state is not None and state.timed and state.kind != 'spin' and blocks is not None
+                  and (state.seconds is None or state.seconds <= PAUSE_BOUND)}
+        deadline = Deadline(PAUSE_BOUND + 1)
+        while waking and not deadline.passed():
+            time.sleep(0.02)
+            now = platform.thread_states(agent.proc.pid, blocks=True, spins=agent.spins)
+            if now is None:
+                break
+            # still in the wait it was in when the pause began (a thread that ended has done its part)
+            waking = {key: blocks for key, blocks in waking.items() if key in now and now[key][1] == blocks}
+        # What those wake-ups did (a client dropped, a listener closed) is done once the server is quiet.
+        watch = agent.quiet_watch(unread=server_unread(self.protocol, self.port, self._live_peers))
+        deadline = Deadline(PAUSE_BOUND)
+        while not deadline.passed() and watch.quiet() is False:
+            time.sleep(0.02)
         self._drain_all()
 
     def _shutdown(self, action, outcome):

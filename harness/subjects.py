@@ -38,6 +38,27 @@ def settle(agent, within=IDLE_WITHIN):
         time.sleep(UNOBSERVABLE_SETTLE)
 
 
+def clear_events(agent, obj, names):
+    """Start from the events as the text says they start, cleared, so that what a method then sets is its
+    own doing and not __init__'s: an event __init__ left set (the attributes check fails on it) is
+    cleared here, noted (judgement-calls.md, "Judging a method's change")."""
+    for name in names:
+        with contextlib.suppress(AgentError):
+            if agent.clear_event(obj, name):
+                leniency.note(leniency.event_cleared_before_judging(name))
+
+
+def event_states(agent, obj, names):
+    """{name: whether the event is set} (None for one that is missing or not an Event)."""
+    states = {}
+    for name in names:
+        try:
+            states[name] = agent.get(obj, name).get('is_set')
+        except AgentError:
+            states[name] = None
+    return states
+
+
 class ServerSubject:
     """`dialect` (harness/leniency.ServerDialect, learned by harness/probe.py) is how the server speaks:
     the assignment's protocol, or a known variant of it. Setting up (joining, chatting, leaving, waiting
@@ -323,8 +344,9 @@ class ServerSubject:
         crash, or a race in the submission that ended it (select() over a socket another thread closed)."""
         if self.running is None or self.stop_asked:
             return False
-        if self.agent.poll_reply(self.running) or not self.agent.alive or platform.process_gone(self.agent.proc.pid):
-            return True         # (the process may be gone before the agent's reader has seen its channel close)
+        if self.agent.poll_reply(self.running) or not self.agent.alive or \
+                platform.process_ending(self.agent.proc.pid):
+            return True         # (its sockets close as it exits, before the agent's reader sees the channel close)
         if self.protocol != 'tcp':
             return False
         try:
@@ -382,6 +404,14 @@ class ServerSubject:
             return False, None
         except CallFailed as error:
             return True, {'raised': error.error, 'message': error.message}
+
+    def clear_events(self):
+        """run_event and handle_event cleared before a method that must set them (see clear_events())."""
+        clear_events(self.agent, self.obj, ('run_event', 'handle_event'))
+
+    def events(self):
+        """{'run_event': is set, 'handle_event': is set} (None for one that is not an Event)."""
+        return event_states(self.agent, self.obj, ('run_event', 'handle_event'))
 
     def set_run_event(self):
         """Ask run() to stop by its run_event (nothing more: the caller judges what follows)."""
@@ -674,23 +704,12 @@ class ClientSubject:
         assert not problems, '; '.join(problems)
 
     def clear_events(self):
-        """Start from the events as the text says they start, cleared, so that what a method then sets is
-        its own doing and not __init__'s: an event left set by __init__ (client_x.attributes fails on it)
-        is cleared here, noted."""
-        for name in ('exit_run', 'exit_receive'):
-            with contextlib.suppress(AgentError):
-                if self.agent.clear_event('client', name):
-                    leniency.note(leniency.event_cleared_before_judging(name))
+        """exit_run and exit_receive cleared before a method that must set them (see clear_events())."""
+        clear_events(self.agent, 'client', ('exit_run', 'exit_receive'))
 
     def events(self):
         """{'exit_run': is set, 'exit_receive': is set} (None for one that is not an Event)."""
-        states = {}
-        for name in ('exit_run', 'exit_receive'):
-            try:
-                states[name] = self.get(name).get('is_set')
-            except AgentError:
-                states[name] = None
-        return states
+        return event_states(self.agent, 'client', ('exit_run', 'exit_receive'))
 
     def wait_events_set(self, within=fakes.DEFAULT_WITHIN):
         """Poll exit_run and exit_receive until both are set; return their last states."""

@@ -4,8 +4,12 @@ Each check judges its own subject with the assignment's exact texts; setting up 
 announcements, leaving) speaks the server's dialect (harness/probe.py), so that one wrong text costs the
 checks about that text and no others (judgement-calls.md, "One fault, its own checks")."""
 
+import pytest
+
+from harness import leniency
 from harness.catalog import check
 from harness.peers import show
+from harness.runner import CallFailed
 
 TAGS = ['ServerTCP']
 STARTS = ['structure.ServerTCP']
@@ -255,3 +259,20 @@ def test_accept_client_returns(idle_tcp_server):
     """accept_client(), called on its own, returns True for a new name and False for a taken one."""
     fault = idle_tcp_server.accept_returns_fault()
     assert fault is None, fault
+
+
+@check('tcp.shutdown_sets_events', weight=1, spec='3 ServerTCP.shutdown', tags=TAGS, depends=STARTS,
+       rests_on=(SHUTDOWN, 'The events mean stop when set: run_event/handle_event (server) and exit_run/exit_receive '
+                           '(client) start cleared; setting them ends the loops.'),
+       hint='shutdown() sets both run_event and handle_event (handle_event stops the client handlers).')
+def test_shutdown_sets_events(idle_tcp_server):
+    """shutdown(), called on its own (as a student's test does), sets run_event and handle_event."""
+    idle_tcp_server.clear_events()
+    try:
+        idle_tcp_server.call('shutdown', timeout=leniency.RUN_STOP_WITHIN + 1)
+    except CallFailed as error:
+        pytest.fail('shutdown() raised {} before it could set the events'.format(error), pytrace=False)
+    states = idle_tcp_server.events()
+    unset = [name for name in ('run_event', 'handle_event') if not states.get(name)]
+    assert not unset, 'after shutdown(), {} {} not set; the text says shutdown() sets run_event and ' \
+                      'handle_event'.format(' and '.join(unset), 'is' if len(unset) == 1 else 'are')

@@ -104,6 +104,11 @@ VARIANTS = {
     'tcp_joined_period': (
         [("text = 'User {} joined'.format(name)", "text = 'User {} joined.'.format(name)")],
         ['tcp.join_broadcast', 'tcp.broadcast_method']),
+    # shutdown() leaves handle_event cleared: the handlers still end as their sockets close.
+    'tcp_shutdown_leaves_handle_event': (
+        [('        self.run_event.set()\n        self.handle_event.set()\n        if flusher is not None:\n',
+          '        self.run_event.set()\n        if flusher is not None:\n')],
+        ['tcp.shutdown_sets_events']),
     # Asked to stop while a connection has not sent its name, it waits out its own name timeout (5 s):
     # robustness only, the text's client sends its name at once (judgement-calls.md).
     'tcp_name_read_ignores_run_event': (
@@ -345,6 +350,9 @@ _CONNECT_USERS = ['connect', 'connect_rejected', 'connect_no_reply', 'send', 're
 _RECEIVE_USERS = ['receive_shows', 'receive_shutdown', 'run_sends_lines', 'run_exit', 'run_ctrl_c',
                   'run_server_shutdown', 'run_returns_on_shutdown']
 COLLATERAL = {
+    'tcp_events_set_at_start': (['tcp.shutdown_sets_events'],
+                                'events set at start mean run: its shutdown() clears them, and the text says '
+                                'shutdown() sets them'),
     'import_fails': (['*'], 'nothing can be judged of a module that does not import'),
     'missing_method': (['client_udp.' + c for c in _CONNECT_USERS] + ['interop.client_udp'],
                        'they call ClientUDP.connect_server(), which is missing (run() calls it too)'),
