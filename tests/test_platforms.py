@@ -85,6 +85,7 @@ def forced_runs(tmp_path_factory):
     return runs, tmpdirs
 
 
+@pytest.mark.timeout(900)        # the first one waits for the module's batch of judges (forced_runs)
 @pytest.mark.parametrize('path', PATHS)
 def test_the_reference_keeps_its_marks_on_the_forced_path(forced_runs, path):
     run = forced_runs[0][(path, 'reference')]
@@ -101,6 +102,7 @@ def test_the_reference_keeps_its_marks_on_the_forced_path(forced_runs, path):
         assert run.score == run.max_score
 
 
+@pytest.mark.timeout(900)        # the first one waits for the module's batch of judges (forced_runs)
 @pytest.mark.parametrize('path', PATHS)
 @pytest.mark.parametrize('name', VARIANTS)
 def test_a_broken_variant_fails_its_checks_on_the_forced_path(forced_runs, path, name):
@@ -111,6 +113,7 @@ def test_a_broken_variant_fails_its_checks_on_the_forced_path(forced_runs, path,
     assert not run.full_marks
 
 
+@pytest.mark.timeout(900)        # the first one waits for the module's batch of judges (forced_runs)
 @pytest.mark.parametrize('path', PATHS)
 @pytest.mark.parametrize('name', HOSTILE)
 def test_a_hostile_submission_is_contained_on_the_forced_path(forced_runs, path, name):
