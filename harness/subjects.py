@@ -432,8 +432,7 @@ class ServerSubject:
         # A server that has just welcomed a client may still be on its way back from accept_client() to
         # its accept(): setting the event then would let a blocking accept() win full credit by chance.
         settle(self.agent)
-        self.stop_asked = True
-        self.agent.set_event(self.obj, 'run_event')
+        self.set_run_event()
         returned, _ = self.run_returned(leniency.RUN_STOP_WITHIN)
         if returned:
             return 1.0
@@ -458,10 +457,10 @@ class ServerSubject:
         'ctrl_c') once it is idle, and wait for run() to end, with one more connection for an accept()
         that blocks. Whether, and how fast, run() ends is judged by the fixed checks, not here."""
         settle(self.agent)
-        self.stop_asked = True
         if how == 'run_event':
-            self.agent.set_event(self.obj, 'run_event')
+            self.set_run_event()
         else:
+            self.stop_asked = True
             require_ctrl_c()
             self.agent.interrupt()
         returned, _ = self.run_returned(leniency.RUN_STOP_WITHIN)
