@@ -571,14 +571,15 @@ class Agent:
         return platform.QuietWatch(self.proc.pid, unread=unread, ignore=self.own_threads, long=long, polls=polls,
                                    spins=self.spins)
 
-    def wait_ended(self, request_id, bound):
+    def wait_ended(self, request_id, bound, unread=None):
         """Wait for the reply to `request_id` (a run() or a call the text says must end), for as long as
         the submission may still act by itself within `bound` seconds: until it replies, or until every
         polling loop of it that wakes within `bound` seconds woke twice and nothing else moves (a loop
         polling every 2 s ends within about 2 s; one that polls every 60 s, or waits for input, will not).
         So the verdict is the program's, not the machine's: the deadline is generous, and a busy machine
-        only makes it come later. Raises as `wait` does when it did not end."""
-        return self.wait(request_id, 2 * bound + ENDED_SLACK, settled=self.quiet_watch(long=bound, polls=True).quiet)
+        only makes it come later. `unread`: as for quiet_watch. Raises as `wait` does when it did not end."""
+        watch = self.quiet_watch(unread=unread, long=bound, polls=True)
+        return self.wait(request_id, 2 * bound + ENDED_SLACK, settled=watch.quiet)
 
     def cpu_seconds(self):
         """CPU time the agent (all its threads) has used so far; None where it cannot be measured."""
