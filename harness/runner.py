@@ -32,6 +32,9 @@ OUTPUT_LIMIT = 1 << 20
 _CAN_SELECT_PIPES = os.name == 'posix' and not platform.WINDOWS  # select() on a pipe: not on Windows
 IMPORT_TIMEOUT = 5.0
 CALL_TIMEOUT = 3.0
+# A call that must simply return (connect_server() once greeted, send()) is waited for while a loop, a
+# sleep or a socket timeout of it that ends within this many seconds may still end it (Agent.wait_returned).
+CALL_PATIENCE = 3.5
 ENDED_SLACK = 2.0      # Agent.wait_ended: beyond two periods of the slowest loop waited for, a busy machine's
 
 
@@ -580,6 +583,12 @@ class Agent:
         only makes it come later. `unread`: as for quiet_watch. Raises as `wait` does when it did not end."""
         watch = self.quiet_watch(unread=unread, long=bound, polls=True)
         return self.wait(request_id, 2 * bound + ENDED_SLACK, settled=watch.quiet)
+
+    def wait_returned(self, request_id, unread=None, patience=CALL_PATIENCE):
+        """Wait for the reply to a call that must simply return, as wait_ended does with `patience`: until
+        it returns or the submission will do nothing more by itself. Not a window: beside a busy machine
+        a correct call returns later, and a stuck one is told as soon as it is idle."""
+        return self.wait_ended(request_id, patience, unread=unread)
 
     def cpu_seconds(self):
         """CPU time the agent (all its threads) has used so far; None where it cannot be measured."""

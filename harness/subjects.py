@@ -9,15 +9,14 @@ import time
 import pytest
 
 from . import fakes, leniency, peers, platform
-from .runner import (ENDED_SLACK, AgentError, AgentGone, AgentTimeout, CallFailed, describe_exit, run_server,
-                     start_server, wait_serving)
+from .runner import (CALL_PATIENCE, ENDED_SLACK, AgentError, AgentGone, AgentTimeout, CallFailed, describe_exit,
+                     run_server, start_server, wait_serving)
 
 STATE_POLL = 0.02
 INPUT_WAIT = 2.0        # how long a client may take to be back waiting for input after a line
 IDLE_WITHIN = 2.0       # how long a submission may take to be idle in its loop again
 UNOBSERVABLE_SETTLE = 0.15   # where the machine cannot tell when it is (see harness/platform.py)
-CONNECT_PATIENCE = 3.5  # a connect_server() that waits for a reply with a timeout this long or shorter is waited for
-CALL_PATIENCE = CONNECT_PATIENCE   # so is a call's own sleep or socket timeout before it returns
+CONNECT_PATIENCE = CALL_PATIENCE  # a connect_server() waiting for a reply with a timeout this long or less: waited for
 
 
 def require_ctrl_c():
@@ -595,16 +594,14 @@ class ClientSubject:
 
     def outcome(self, request_id, within, what, ends=False):
         """The value of a started call; AssertionError saying where it was stuck if it did not return.
-        Waited for until it returns or the client will do nothing more by itself (runner.Agent.wait_ended):
-        every loop of it that wakes within `within` seconds, or CALL_PATIENCE for a call that must simply
-        return (a socket timeout, a sleep), woke twice and nothing else moves. Not a window: beside a busy
-        machine a correct client returns later, and a stuck one is told as soon as it is idle.
+        Waited for until it returns or the client will do nothing more by itself (runner.Agent.wait_returned:
+        its loops, sleeps and socket timeouts up to `within` seconds, or CALL_PATIENCE, may still end it).
         `ends`: a call the text says ends by itself once told to (receive() on 'server-shutdown'): its own
         loops are given `within` seconds, as run()'s are."""
         patience = within if ends else max(within, CALL_PATIENCE)
         started = time.monotonic()
         try:
-            return self.agent.wait_ended(request_id, patience, unread=self.server.client_unread)
+            return self.agent.wait_returned(request_id, unread=self.server.client_unread, patience=patience)
         except AgentTimeout as error:
             waited = time.monotonic() - started
             idle = ', and had nothing left to do by itself' if waited < 2 * patience + ENDED_SLACK else ''

@@ -211,3 +211,29 @@ def test_student_style_client_passes_with_leniencies_noted(tmp_path):
         assert 'did not end within' in failure.message and 'input(' in failure.message, failure.message
         assert any('EOFError' in note for note in checks['client_{}.run_end_of_input'.format(protocol)].notes)
         assert any('KeyboardInterrupt' in note for note in checks['client_{}.run_ctrl_c'.format(protocol)].notes)
+
+
+# Calls that take their time before they return (a pause to let the user see the reply, as a greeting read
+# until a socket timeout does): correct, and judged so on a quiet machine as beside a busy one. A check that
+# waits for a call waits until it returns or the client will do nothing more by itself (a sleep or timeout
+# of up to runner.CALL_PATIENCE before it returns; of up to platform.LONG_POLL before it sends), not for a
+# window: the 2 s it had did not pass a connect_server() that takes 2.5 s. (Inside run(), a connect_server()
+# slower than LONG_POLL still delays the lines typed after it past the wait for them: not judged here.)
+SLOW_CALLS = [
+    ('        if WELCOME in reply:\n            show(reply)\n            return True\n',
+     '        if WELCOME in reply:\n            show(reply)\n            time.sleep(2.5)\n            return True\n'),
+    ('        show(reply)\n        return reply == WELCOME\n',
+     '        show(reply)\n        time.sleep(2.5)\n        return reply == WELCOME\n'),
+    ('        self.client_socket.sendall(text.encode())\n',
+     '        time.sleep(0.8)\n        self.client_socket.sendall(text.encode())\n'),
+]
+CALLED_DIRECTLY = '(connect or send or receive) and not run'
+
+
+def test_client_whose_calls_take_their_time_passes(tmp_path):
+    path = variant(tmp_path, 'slow_calls', SLOW_CALLS)
+    run = judge(path, keyword='(test_client_tcp or test_client_udp) and ({})'.format(CALLED_DIRECTLY))
+    assert {c.id for c in run.checks} >= {'client_tcp.connect', 'client_udp.connect_rejected', 'client_tcp.send',
+                                          'client_udp.receive_shutdown'}
+    bad = ['{} {}: {}'.format(c.id, c.status, c.message) for c in run.checks if c.status != PASSED]
+    assert not bad, bad
