@@ -469,8 +469,9 @@ class Agent:
     def request(self, op, timeout=CALL_TIMEOUT, **fields):
         return self.wait(self.send(op, **fields), timeout)
 
-    def where_stuck(self):
-        """Where the submission's threads are, as 'chatroom.py:LINE in FUNC: CODE' (best effort)."""
+    def stacks(self):
+        """The submission's frames of each of its threads, outermost first, as 'chatroom.py:LINE in FUNC:
+        CODE' (best effort: [] where the agent cannot say within a second)."""
         if self._gone or not self.alive:
             return []
         try:
@@ -484,7 +485,11 @@ class Agent:
             return []
         if not reply or not reply.get('ok'):
             return []
-        return [frame for stack in reply['value'] for frame in stack['where'][-1:]]
+        return [stack['where'] for stack in reply['value']]
+
+    def where_stuck(self):
+        """Where the submission's threads are, as 'chatroom.py:LINE in FUNC: CODE' (best effort)."""
+        return [where[-1] for where in self.stacks() if where]
 
     # -- conveniences the checks use ---------------------------------------------------------------
 
@@ -589,6 +594,16 @@ class Agent:
         it returns or the submission will do nothing more by itself. Not a window: beside a busy machine
         a correct call returns later, and a stuck one is told as soon as it is idle."""
         return self.wait_ended(request_id, patience, unread=unread)
+
+    def wait_left(self, function, unread=None, patience=CALL_PATIENCE):
+        """Wait until no thread of the submission is in `function` (run()'s connect_server(), say), or the
+        submission will do nothing more by itself, as wait_returned does for a call of ours."""
+        def inside():
+            return any(' in {}: '.format(function) in frame for where in self.stacks() for frame in where)
+        watch = self.quiet_watch(unread=unread, long=patience, polls=True)
+        end = time.monotonic() + 2 * patience + ENDED_SLACK
+        while inside() and time.monotonic() < end and not watch.quiet():
+            time.sleep(0.05)
 
     def cpu_seconds(self):
         """CPU time the agent (all its threads) has used so far; None where it cannot be measured."""

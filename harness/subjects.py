@@ -756,6 +756,8 @@ class ClientSubject:
         self.running = self.agent.start_run('client')
         self.expect_join(within)
         self.reply(self.greeting() if reply is None else reply)
+        # A connect_server() that takes its time must not make a line typed meanwhile look unsent.
+        self.agent.wait_left('connect_server', unread=self.server.client_unread)
 
     def type(self, text):
         self.agent.type_line(text)

@@ -164,7 +164,9 @@ class Client:
         """Wait until the client has read everything the server sent it (TCP) and waits in its loop: then
         the server's next message reaches it in a recv() of its own, as the protocol, which has no framing,
         needs (a client that does not print its greeting would otherwise lose a message sent along with
-        it; judgement-calls.md)."""
+        it; judgement-calls.md). First, until run()'s connect_server() returned: one that takes its time
+        (a pause to show the greeting) is still joining."""
+        self.agent.wait_left('connect_server', unread=self.room._unread_at_client(self))
         with contextlib.suppress(AgentError):
             state = self.agent.get('client', 'client_socket')
             if state.get('kind') == 'SOCK_STREAM' and state.get('sockname') and state.get('peer'):
