@@ -71,7 +71,8 @@ def scenarios(name='alice'):
     body = [Type('hello there'), Hear('bob: hi {}'.format(name)), Type('hello there'),
             Hear('bob: hi {}'.format(name)), Type('Exit'), Type('where is the exit'), Type('exit now'),
             Hear('{}: this line begins with your name'.format(name)), Hear('User carol joined'),
-            Type('a:b:c'), Hear('bob: server-shutdown is only a word here'), Hear('carol: Welcome, carol!'),
+            Type('a:b:c'), Hear('bob: server-shutdown is only a word here'), Hear('bob: server-shutdown'),
+            Hear('carol: Welcome, carol!'),
             Pause(), Hear('User carol left'), Type('héllo wörld ✓'), Hear('bob: héllo ✓ 你好'),
             Hear(LONG_MESSAGE), Type(LONG_LINE), Type('EXIT now')]
     return [body + [End('exit')],

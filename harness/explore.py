@@ -292,7 +292,7 @@ def chained(protocol, walks):
     return scenario
 
 
-TOUR_ROOM = ('joiner', 'robin', 'Exit', 'bob')     # names that break careless parsers, in a room of four
+TOUR_ROOM = ('joiner', 'robin', 'Exit', 'zoë')     # names that break careless parsers, in a room of four
 
 
 def text_tour(protocol):

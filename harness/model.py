@@ -51,11 +51,11 @@ COMMANDS = (JOIN, EXIT)
 
 # Pools a generator draws from. Names collide on purpose (judgement-calls.md, "Comparisons are exact"): equal,
 # a prefix of another ('al', 'alice'), differing in case only ('Alice'), holding a command word ('joiner',
-# 'Exit') or its letters at the end ('robin'); never whitespace (no check depends on how a server treats
-# it), never ':' (the UDP wire splits there), never a whole command. Texts: commands in other cases and
-# inside longer texts, ':' anywhere, texts that look like the server's own messages, non-ASCII UTF-8, and
-# long ones up to MAX_TEXT_BYTES.
-NAMES = ('alice', 'al', 'Alice', 'bob', 'joiner', 'Exit', 'robin')     # robin: 'robin:join'.rstrip(':join')
+# 'Exit') or its letters at the end ('robin'), non-ASCII ('zoë': 3 characters, 4 bytes); never whitespace (no
+# check depends on how a server treats it), never ':' (the UDP wire splits there), never a whole command.
+# Texts: commands in other cases and inside longer texts, ':' anywhere, texts that look like the server's own
+# messages, non-ASCII UTF-8, and long ones up to MAX_TEXT_BYTES.
+NAMES = ('alice', 'al', 'Alice', 'bob', 'joiner', 'Exit', 'robin', 'zoë')   # robin: 'robin:join'.rstrip(':join')
 MAX_TEXT_BYTES = MAX_TEXT_BYTES      # harness/leniency.py: what one recv(1024), the usual receive, takes whole
 TEXTS = ('hi', 'I will join later', 'Exit', 'exit now', 'JOIN', 'a:b', 'time: 10:30', 'alice: hi',
          'User bob left', 'server-shutdown', 'héllo wörld ✓ 你好', 'x' * MAX_TEXT_BYTES,

@@ -620,13 +620,16 @@ class ClientSubject:
         self.reply(self.greeting(strict) if reply is None else reply)
         return self.outcome(request, within, 'connect_server()')
 
-    def connect_unanswered(self, bound=CONNECT_PATIENCE):
-        """connect_server() against a server that takes the join and never answers: its value once it
-        returned, or None while it still waits (for ever, or on a timeout longer than `bound` seconds;
-        a shorter one is waited for: runner.Agent.wait_ended)."""
+    def connect_unanswered(self, bound=CONNECT_PATIENCE, reply=None):
+        """connect_server() against a server that takes the join and never answers (or answers `reply`, a
+        text that is no answer the text gives): its value once it returned, or None while it still waits
+        (for ever, or on a timeout longer than `bound` seconds; a shorter one is waited for:
+        runner.Agent.wait_ended)."""
         self.require_connect()
         request = self.start_call('connect_server')
         self.expect_join()
+        if reply is not None:
+            self.reply(reply)
         try:
             return self.agent.wait_ended(request, bound).get('value')
         except AgentTimeout:
@@ -749,13 +752,23 @@ class ClientSubject:
 
     # -- run() -------------------------------------------------------------------------------------
 
-    def start_run(self, reply=None, within=fakes.DEFAULT_WITHIN):
+    def start_run(self, reply=None, within=fakes.DEFAULT_WITHIN, then=None):
         """run() in the agent's main thread; the fake server takes the join and answers `reply` (None: the
-        greeting the client takes, see `greeting`)."""
+        greeting the client takes, see `greeting`). `then`: a message sent as soon as the client has read
+        the greeting, while its connect_server() may still be finishing (never in the same segment)."""
         self.require_connect()
         self.running = self.agent.start_run('client')
         self.expect_join(within)
         self.reply(self.greeting() if reply is None else reply)
+        if then is not None:
+            unread = peers.poll(self.server.client_unread, lambda pending: not pending, within, 0.005,
+                                settled=self.quiet_watch().quiet)
+            if unread is None:
+                pytest.skip(platform.not_measurable('whether the client has read its greeting cannot be seen, '
+                                                    'so a message could reach it in the same read'))
+            if unread:
+                raise AssertionError('the client did not read the server\'s reply to its join')
+            self.reply(then)
         # A connect_server() that takes its time must not make a line typed meanwhile look unsent.
         self.agent.wait_left('connect_server', unread=self.server.client_unread)
 

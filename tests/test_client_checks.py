@@ -84,10 +84,10 @@ BROKEN = {
         {'client_udp.connect', 'client_udp.send'}, "b'join:alice'"),
     'tcp_rejection_ignored': (
         'tcp', [('        if WELCOME in reply:\n', '        if reply:\n')],
-        {'client_tcp.connect_rejected'}, 'returned True'),
+        {'client_tcp.connect_rejected', 'client_tcp.connect_other_reply'}, 'returned True'),
     'udp_rejection_ignored': (
         'udp', [('        return reply == WELCOME\n', '        return True\n')],
-        {'client_udp.connect_rejected'}, 'returned True'),
+        {'client_udp.connect_rejected', 'client_udp.connect_other_reply'}, 'returned True'),
     # A refused connection let through (students who call connect() outside a try), or taken for a join.
     'tcp_refusal_raises': (
         'tcp', [('            reply = decode(self.client_socket.recv(RECV_SIZE))\n        except OSError:\n',

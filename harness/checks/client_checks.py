@@ -31,6 +31,10 @@ CTRL_C = ('Ctrl-C is delivered the way a person delivers it: while the program w
 INPUT_IN_MAIN = ("input() in the main thread is a reading note 9 invites: after 'server-shutdown' such a run() ends "
                  'only on the next line. That costs the lightly weighted "run() returns without more input" check '
                  'only (1 point per client class), nothing else.')
+# A reply the text never gives, with no 'Welcome' in it: "Otherwise, it returns False". A client still
+# waiting after it (for a reply it understands) is accepted, as connect_no_reply accepts silence.
+OTHER_REPLY = 'Server full'
+EARLY_MESSAGE = 'User bob joined'
 EVENTS = ('The events mean stop when set: run_event/handle_event (server) and exit_run/exit_receive (client) start '
           'cleared; setting them ends the loops.')
 
@@ -120,6 +124,16 @@ def client_checks(protocol):
         """connect_server() returns False when the server replies 'Name already taken'."""
         client.assert_connect_returns('Name already taken', False)
 
+    @define('test_connect_other_reply', 'connect_other_reply', 1, 'connect_server', (words['connect'],),
+            "connect_server() returns True only when the reply {}; any other reply, not only 'Name already "
+            "taken', means it did not join: return False.".format(
+                "contains 'Welcome'" if protocol == 'tcp' else "is 'Welcome'"))
+    def connect_other_reply(client):
+        """connect_server() does not take a reply other than a welcome for one ('Server full')."""
+        outcome = client.connect_unanswered(reply=OTHER_REPLY)
+        assert outcome is not True, 'connect_server() returned True after {!r}; it should return False'.format(
+            OTHER_REPLY)
+
     @define('test_connect_no_reply', 'connect_no_reply', 2, 'connect_server', (words['connect'],),
             "connect_server() returns True only on a reply that {}: waiting for one (for ever, or with a "
             "timeout after which it returns False) is fine.".format(
@@ -208,6 +222,16 @@ def client_checks(protocol):
         client.expect_sent('exit')
         client.assert_run_ends('Ctrl-C', interrupted=True)
         client.server.expect_nothing_more("'exit'")
+
+    @define('test_run_shows_early', 'run_shows_early', 1, 'run, receive', (RUN_CONNECTS, DISPLAYED),
+            'A message can come right after the greeting (another member joins or speaks): leave it in the socket '
+            'for receive(), which displays it; connect_server() reads only the reply to the join.',
+            depends=runs)
+    def run_shows_early(client):
+        """A message that comes right after the greeting, while connect_server() may still run, is displayed."""
+        mark = client.output_mark()
+        client.start_run(then=EARLY_MESSAGE)
+        assert client.shows(EARLY_MESSAGE, since=mark), client.not_shown(EARLY_MESSAGE, since=mark)
 
     @define('test_run_name_taken', 'run_name_taken', 2, 'run, connect_server', (RUN_CONNECTS,),
             'When connect_server() returns False, run() returns at once, without reading input.',

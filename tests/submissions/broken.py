@@ -344,10 +344,10 @@ VALID = {
 # What a variant may cost besides the checks naming its fault (must_fail): the same fault seen from the
 # subject of another check, with the reason. Nothing else may lose a point (tests/test_variants.py). The
 # differential checks, which replay every behaviour at random, may see any behavioural fault as well.
-_CONNECT_USERS = ['connect', 'connect_rejected', 'connect_no_reply', 'send', 'receive_shows', 'receive_shutdown',
-                  'run_sends_lines', 'run_exit', 'run_ctrl_c', 'run_name_taken', 'run_server_shutdown',
-                  'run_returns_on_shutdown']
-_RECEIVE_USERS = ['receive_shows', 'receive_shutdown', 'run_sends_lines', 'run_exit', 'run_ctrl_c',
+_CONNECT_USERS = ['connect', 'connect_rejected', 'connect_other_reply', 'connect_no_reply', 'send', 'receive_shows',
+                  'receive_shutdown', 'run_sends_lines', 'run_exit', 'run_ctrl_c', 'run_shows_early', 'run_name_taken',
+                  'run_server_shutdown', 'run_returns_on_shutdown']
+_RECEIVE_USERS = ['receive_shows', 'receive_shutdown', 'run_sends_lines', 'run_exit', 'run_ctrl_c', 'run_shows_early',
                   'run_server_shutdown', 'run_returns_on_shutdown']
 COLLATERAL = {
     'tcp_events_set_at_start': (['tcp.shutdown_sets_events'],

@@ -1,0 +1,10 @@
+"""Prove every planted fault of this corpus: ../prove_corpus.py on this folder (same options).
+
+python3 prove.py [-j N] [--also PATH ...] [NAME ...]
+"""
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.exit(subprocess.call([sys.executable, os.path.join(HERE, '..', 'prove_corpus.py'), HERE] + sys.argv[1:]))
