@@ -601,8 +601,14 @@ class Agent:
         def inside():
             return any(' in {}: '.format(function) in frame for where in self.stacks() for frame in where)
         watch = self.quiet_watch(unread=unread, long=patience, polls=True)
-        end = time.monotonic() + 2 * patience + ENDED_SLACK
-        while inside() and time.monotonic() < end and not watch.quiet():
+        started = time.monotonic()
+        end = started + 2 * patience + ENDED_SLACK
+        while inside() and time.monotonic() < end:
+            quiet = watch.quiet()
+            if quiet:
+                break
+            if quiet is None:        # cannot be told here (off Linux): no longer than one patience
+                end = min(end, started + patience)
             time.sleep(0.05)
 
     def cpu_seconds(self):
