@@ -471,7 +471,7 @@ class Agent:
 
     def stacks(self):
         """The submission's frames of each of its threads, outermost first, as 'chatroom.py:LINE in FUNC:
-        CODE' (best effort: [] where the agent cannot say within a second)."""
+        CODE'; [] once the agent is gone, None where it cannot say within a second (a starved machine)."""
         if self._gone or not self.alive:
             return []
         try:
@@ -482,14 +482,14 @@ class Agent:
                     self._lock.wait(end - time.monotonic())
                 reply = self._replies.pop(request_id, None)
         except AgentError:
-            return []
+            return None
         if not reply or not reply.get('ok'):
-            return []
+            return None
         return [stack['where'] for stack in reply['value']]
 
     def where_stuck(self):
         """Where the submission's threads are, as 'chatroom.py:LINE in FUNC: CODE' (best effort)."""
-        return [where[-1] for where in self.stacks() if where]
+        return [where[-1] for where in self.stacks() or [] if where]
 
     # -- conveniences the checks use ---------------------------------------------------------------
 
@@ -599,7 +599,10 @@ class Agent:
         """Wait until no thread of the submission is in `function` (run()'s connect_server(), say), or the
         submission will do nothing more by itself, as wait_returned does for a call of ours."""
         def inside():
-            return any(' in {}: '.format(function) in frame for where in self.stacks() for frame in where)
+            stacks = self.stacks()
+            if stacks is None:       # no answer yet (a starved machine): not known to have left
+                return self.alive
+            return any(' in {}: '.format(function) in frame for where in stacks for frame in where)
         watch = self.quiet_watch(unread=unread, long=patience, polls=True)
         started = time.monotonic()
         end = started + 2 * patience + ENDED_SLACK
