@@ -123,18 +123,15 @@ def play(client, protocol, actions, within=2.0):
                 client.wait_idle()
                 client.reply(action.text)
                 ok, out = client.agent.stdout.wait_for(lambda text: action.text in text, within, start=shown_up_to,
-                                                       settled=client.quiet_watch().quiet)
+                                                       watch=client.quiet_watch())
                 if not ok:
                     raise _Missed(repr(action.text) + ' displayed', 'it was not' + (
                         ' (it printed {})'.format(peers.show(out)) if out.strip() else ''),
                         'the client did not display the message the server sent')
                 shown_up_to += out.index(action.text) + len(action.text)
             elif isinstance(action, Pause):
-                watch = client.agent.quiet_watch(unread=client.server.client_unread, long=PAUSE_BOUND, polls=True)
-                if watch.quiet() is None:
+                if not client.agent.pause(PAUSE_BOUND, unread=client.server.client_unread):
                     time.sleep(PAUSE_UNOBSERVED)      # the client's loops cannot be seen: the pause itself
-                else:
-                    peers.poll(watch.quiet, within=2 * PAUSE_BOUND + 1, interval=0.02)
             elif action.how in ('exit', 'ctrl_c'):
                 if action.how == 'exit':
                     client.type('exit')

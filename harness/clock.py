@@ -110,6 +110,23 @@ class detached:
         return False
 
 
+class shared:
+    """`with shared(clock):` a helper thread of a check works under the check's `clock` (from current() in
+    the check's thread; None: under none): agents it starts or takes die when the check runs out of time."""
+
+    def __init__(self, clock):
+        self.clock = clock
+
+    def __enter__(self):
+        self.saved = current()
+        _local.clock = self.clock
+        return self.clock
+
+    def __exit__(self, *exc):
+        _local.clock = self.saved
+        return False
+
+
 class bound:
     """`with bound(clock):` the code in this thread runs under `clock` (started here, stopped on exit)."""
 

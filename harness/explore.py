@@ -16,9 +16,9 @@ twice.
    collide, strangers claiming names, pauses), from random.Random(seed); the first begins with a tour of
    every text of the pools in a room of four, the same line said twice in a row among them.
 
-A walk is a list of model actions. `plan` chains the walks that do not stop the server into one scenario
-(everyone leaves between two), so that one server plays them; each shutdown walk gets a server of its
-own. harness/scenarios.py plays a scenario against a live server.
+A walk is a list of model actions. `plan` shares the walks that do not stop the server, in order, among
+SERVERS scenarios and chains each share (everyone leaves between two walks), so that one server plays
+it; each shutdown walk gets a server of its own. harness/scenarios.py plays a scenario against a live server.
 """
 
 import random
@@ -34,6 +34,9 @@ MAX_PEERS_SEARCHED = 3
 WALK_STEPS = 24            # a walk stops taking new transitions after this many steps
 RANDOM_STEPS = 14          # the most steps of a random walk
 SHUTDOWN_SHAPES = 1        # shutdowns per way of stopping, from states of different shapes (most telling first)
+# The walks are shared among this many servers, played side by side: a server that polls slowly makes every
+# step wait for its loops, and such waits overlap (harness/checks/test_differential.py).
+SERVERS = 3
 
 
 def signature(model):
@@ -304,21 +307,40 @@ def text_tour(protocol):
     return walk + [m.Chat(0, m.TEXTS[0]), m.Chat(0, m.TEXTS[0])]
 
 
-def plan(protocol, depth, budget, seed, disconnects=False):
+def plan(protocol, depth, budget, seed, disconnects=False, servers=SERVERS):
     """The scenarios the differential check of `protocol` plays, one server each: the exhaustive walks
-    (the first with a pause) and `budget` random ones, chained into one; then each shutdown walk. With
-    `disconnects` (the robustness tier's: clients that vanish without 'exit', which the text does not
-    mention), only random walks that have them, at least one."""
+    (the first with a pause) and `budget` random ones, shared out in order among `servers` scenarios of
+    about as many steps each (each chained); then each shutdown walk. With `disconnects` (the robustness
+    tier's: clients that vanish without 'exit', which the text does not mention), only random walks that
+    have them, at least one."""
     if disconnects:
-        return [chained(protocol, random_walks(protocol, seed, max(1, budget), disconnects=True))]
+        walks = random_walks(protocol, seed, max(1, budget), disconnects=True)
+        return [chained(protocol, share) for share in shares(walks, servers)]
     walks = exhaustive_walks(protocol, depth) if depth > 0 else []
     if walks:
         walks[0] = with_pause(walks[0])
     walks += random_walks(protocol, seed, max(1, budget))
-    scenarios = [chained(protocol, walks)]
+    scenarios = [chained(protocol, share) for share in shares(walks, servers)]
     if depth > 0:
         scenarios += shutdown_walks(protocol, depth)
     return [scenario for scenario in scenarios if scenario]
+
+
+def shares(walks, count):
+    """`walks` cut, in order, into at most `count` runs of about as many steps each (none empty): each cut
+    where the steps so far come closest to an even share."""
+    ends, done = [], 0
+    for walk in walks:
+        done += len(walk)
+        ends.append(done)
+    cuts = [0]
+    for k in range(1, count):
+        target = ends[-1] * k / count if ends else 0
+        best = min(range(cuts[-1] + 1, len(walks)), key=lambda i: abs(ends[i - 1] - target), default=None)
+        if best is not None:
+            cuts.append(best)
+    cuts.append(len(walks))
+    return [walks[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
 def shortest_way(protocol, actions, index):

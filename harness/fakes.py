@@ -61,7 +61,8 @@ class FakeTcpServer(Watched):
         """Accept the client's connection; FakeServerError if it did not connect within `within`."""
         if self.conn is not None:
             return
-        deadline, watch = Deadline(within), self._watch()
+        watch = self._watch()
+        deadline = Deadline(within, watch)
         while True:
             self.sock.settimeout(max(self._slice(deadline, watch), 0.001))
             try:
@@ -119,7 +120,8 @@ class FakeTcpServer(Watched):
     def expect_bytes(self, data, within=DEFAULT_WITHIN):
         """The client's next bytes are exactly `data`, arriving within `within` seconds."""
         self.wait_for_connection(within)
-        deadline, watch, idle = Deadline(within), self._watch(), False
+        watch = self._watch()
+        deadline, idle = Deadline(within, watch), False
         while True:
             got = self.pending()
             if len(got) >= len(data) or not data.startswith(got):
@@ -230,7 +232,8 @@ class FakeUdpServer(Watched):
 
     def wait_for_connection(self, within=DEFAULT_WITHIN):
         """Wait for the client's first datagram (without consuming it)."""
-        deadline, watch, idle = Deadline(within), self._watch(), False
+        watch = self._watch()
+        deadline, idle = Deadline(within, watch), False
         while self.client_addr is None:
             if deadline.passed() or idle:
                 raise FakeServerError('the server ({}:{}) received no datagram from the client {}{}'.format(
@@ -268,7 +271,8 @@ class FakeUdpServer(Watched):
 
     def expect_bytes(self, data, within=DEFAULT_WITHIN):
         """The client's next datagram is exactly `data`, arriving within `within` seconds."""
-        deadline, watch, idle = Deadline(within), self._watch(), False
+        watch = self._watch()
+        deadline, idle = Deadline(within, watch), False
         while self.cursor >= len(self.datagrams) and not deadline.passed() and not idle:
             self._pump(self._slice(deadline, watch))
             idle = self.cursor >= len(self.datagrams) and self._done(watch) and self._drained()

@@ -82,7 +82,8 @@ def expect_welcome_tcp(peer, within=peers.DEFAULT_WITHIN, any_case=False):
     (up to the end of its segment, or to where an unmistakable next message starts), so that what the peer
     is expected to receive next is judged on its own. Returns the greeting."""
     # Found anywhere first (waiting for an exact match would spend the whole deadline on 'Welcome!').
-    deadline, watch = peers.Deadline(within), peer._watch()
+    watch = peer._watch()
+    deadline = peers.Deadline(within, watch)
     while True:
         pending = peer.transcript[peer.cursor:]
         at = (pending.lower() if any_case else pending).find('welcome' if any_case else 'Welcome')

@@ -47,22 +47,42 @@ def show(text, limit=300):
 
 
 class Deadline:
-    def __init__(self, seconds):
-        self.end = time.monotonic() + seconds
+    """`seconds` from now. With `watch` (a QuietWatch of the program the wait is for, or None), the end
+    waits while that program still has a thread that runs or waits for a CPU (platform.StillAtWork, read
+    only once the end is reached): a program kept from running by a busy machine is not late."""
+
+    def __init__(self, seconds, watch=None):
+        self.start = time.monotonic()
+        self.seconds = seconds
+        self.end = self.start + seconds
+        pid = getattr(watch, 'pid', None)
+        self._at_work = platform.StillAtWork(pid) if pid is not None else None
+
+    def _now(self):
+        now = time.monotonic()
+        if self._at_work is not None:
+            if now < self.end:
+                self._at_work.begin()
+            else:
+                self.end = platform.stretched_end(self.start, self.seconds, self.end, self._at_work)
+        return now
 
     def remaining(self):
-        return max(0.0, self.end - time.monotonic())
+        return max(0.0, self.end - self._now())
 
     def passed(self):
-        return time.monotonic() >= self.end
+        return self._now() >= self.end
 
 
-def poll(read, done=bool, within=DEFAULT_WITHIN, interval=0.005, settled=None):
+def poll(read, done=bool, within=DEFAULT_WITHIN, interval=0.005, settled=None, watch=None):
     """Read a state until done(value) or the deadline passes; return the last value read. Only for state
     that no message or event announces (a count, a port, a process): wait for messages instead.
-    `settled`: a callable, asked between reads, that is true once the state cannot change any more (a
-    QuietWatch's quiet: the server is done with all it was sent); then one last read is returned."""
-    deadline = Deadline(within)
+    `settled`: a callable, asked between reads, that is true once the state cannot change any more;
+    then one last read is returned. `watch`: the QuietWatch of the program whose state it is: its quiet()
+    is `settled`, and the deadline counts only while that program could run (see Deadline)."""
+    if watch is not None and settled is None:
+        settled = watch.quiet
+    deadline = Deadline(within, watch)
     while True:
         value = read()
         if done(value) or deadline.passed():
@@ -102,7 +122,8 @@ class Watched:
     def wait_for(self, found, within=DEFAULT_WITHIN):
         """Read until found(what arrived after the cursor) is true, the deadline passes, or the server is done
         with all it was sent; return found's last value. Consumes nothing."""
-        deadline, watch = Deadline(within), self._watch()
+        watch = self._watch()
+        deadline = Deadline(within, watch)
         while True:
             value = found(self.pending())
             if value or deadline.passed():
@@ -263,7 +284,8 @@ class TcpPeer(Watched):
         failure ('Unknown: server-shutdown' is not 'server-shutdown')."""
         if exact:
             return self.expect_any((text,), within)
-        deadline, watch = Deadline(within), self._watch()
+        watch = self._watch()
+        deadline = Deadline(within, watch)
         while True:
             found = self._find(text, exact)
             if found:
@@ -281,7 +303,8 @@ class TcpPeer(Watched):
     def expect_after(self, texts, within=DEFAULT_WITHIN):
         """Wait until one of `texts` arrives as a whole message, after whatever else (for the robustness
         tier, where other messages may come first); consume through it and return it."""
-        deadline, watch = Deadline(within), self._watch()
+        watch = self._watch()
+        deadline = Deadline(within, watch)
         while True:
             hits = [(found[0], found[1], t) for t in texts for found in [self._find(t, True)] if found]
             if hits:
@@ -313,7 +336,8 @@ class TcpPeer(Watched):
         """Wait until one of several acceptable texts is the next whole message; return the one seen. The
         messages of `others()` (set by whoever runs the server: other checks' subjects, such as a join
         announced to the joiner too) may come before it, and are passed over."""
-        deadline, watch = Deadline(within), self._watch()
+        watch = self._watch()
+        deadline = Deadline(within, watch)
         while True:
             text, wrong = self._next_is(texts)
             if text is not None:
@@ -456,7 +480,8 @@ class UdpPeer(Watched):
         anything else. Consume through it and return it."""
         if exact:
             return self.expect_any((text,), within)
-        deadline, watch, idle = Deadline(within), self._watch(), False
+        watch = self._watch()
+        deadline, idle = Deadline(within, watch), False
         while True:
             for index in range(self.cursor, len(self.datagrams)):
                 got = self.datagrams[index]
@@ -473,7 +498,8 @@ class UdpPeer(Watched):
 
     def expect_any(self, texts, within=DEFAULT_WITHIN):
         """Wait until the next datagram is one of `texts` (passing over those of `others()`); return it."""
-        deadline, watch, idle = Deadline(within), self._watch(), False
+        watch = self._watch()
+        deadline, idle = Deadline(within, watch), False
         shown = show(texts[0]) if len(texts) == 1 else 'one of {}'.format(show(list(texts)))
         while True:
             if self.cursor < len(self.datagrams):
@@ -496,7 +522,8 @@ class UdpPeer(Watched):
 
     def expect_after(self, texts, within=DEFAULT_WITHIN):
         """Wait for a datagram that is one of `texts`, after whatever else; return it."""
-        deadline, watch, idle = Deadline(within), self._watch(), False
+        watch = self._watch()
+        deadline, idle = Deadline(within, watch), False
         while True:
             for index in range(self.cursor, len(self.datagrams)):
                 if self.datagrams[index] in texts:

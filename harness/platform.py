@@ -113,16 +113,19 @@ def isolation_options():
     return {'start_new_session': True}
 
 
-def kill_tree(pid):
+def kill_tree(pid, descendants=True):
     """SIGKILL the process and everything it started (no waiting). POSIX: its process group (a child that
     left the group is still found by psutil as a descendant). Windows: psutil's walk of the descendants
     (a process whose parent already ended is out of reach there: a job object would hold it; on Linux the
-    emulated path also kills the process group, which stands in for that job object)."""
+    emulated path also kills the process group, which stands in for that job object). `descendants=False`
+    where something else holds every descendant (a cgroup the caller kills whole): psutil's walk reads
+    /proc/<pid>/stat of every process of the machine, a few ms of CPU for each agent killed."""
     victims = []
     try:
         import psutil
-        with contextlib.suppress(psutil.Error):
-            victims = psutil.Process(pid).children(recursive=True)
+        if descendants:
+            with contextlib.suppress(psutil.Error):
+                victims = psutil.Process(pid).children(recursive=True)
     except ImportError:
         pass
     if hasattr(os, 'killpg'):
@@ -581,6 +584,83 @@ def thread_states(pid, blocks=False, spins=None):
             threads[(current, task)] = (wait,
                                         _blocks(current, task) if blocks else None)
     return threads
+
+
+# A wait's seconds count only while the program could run: on a busy machine (agents run at nice 10, below
+# the harness and whatever else runs) a thread that was woken may wait long for a CPU, and a deadline that
+# passes meanwhile would judge the machine, not the program (judgement-calls.md, "Timing style is free").
+STARVED_STRETCH = 6.0    # how much later a deadline may end for that, at most
+STARVED_AFTER = 0.05     # the first look at the program: most waits end sooner, and cost no read
+STARVED_STEP = 0.03      # while a thread of it is runnable past the deadline, look again this much later
+
+
+def thread_runs(pid):
+    """{(pid, tid): (seconds it ran so far, True while it is runnable: running or waiting for a CPU)} of
+    each thread of the process and of its descendants (/proc/PID/task/TID/schedstat and stat); None
+    where that cannot be read."""
+    if not LINUX:
+        return None
+    pids = _tree(pid)
+    if pids is None:
+        return None
+    runs = {}
+    for current in pids:
+        try:
+            tasks = os.listdir('/proc/{}/task'.format(current))
+        except OSError:
+            continue
+        for task in tasks:
+            times = _read_proc('/proc/{}/task/{}/schedstat'.format(current, task), 128)
+            stat = _read_proc('/proc/{}/task/{}/stat'.format(current, task), 512)
+            try:
+                state = stat.rsplit(b')', 1)[1].split()[0]
+                runs[(current, task)] = (int(times.split()[0]) / 1e9, state in (b'R', b'D'))
+            except (AttributeError, IndexError, ValueError):
+                if current == pid and task == str(pid):
+                    return None
+    return runs
+
+
+class StillAtWork:
+    """Whether the program (`pid` and its descendants) still has a thread that is running or waiting for
+    a CPU, other than a busy loop (one that ran SPIN_SECONDS since this was made: it had its turns).
+    Such a program is not late, it is kept from running: a deadline waits for it (see stretched_end).
+    Lazy: the first look happens STARVED_AFTER seconds after it was made. `now()` is None where this
+    machine cannot tell."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.made = time.monotonic()
+        self.first = None
+
+    def begin(self):
+        """The first look, once the wait took STARVED_AFTER seconds (before, nothing is read)."""
+        if self.pid is None or self.first is not None or time.monotonic() - self.made < STARVED_AFTER:
+            return
+        self.first = thread_runs(self.pid)
+        if self.first is None:
+            self.pid = None
+
+    def now(self):
+        if self.pid is None:
+            return None
+        if self.first is None:
+            self.first = thread_runs(self.pid) or {}
+        runs = thread_runs(self.pid)
+        if runs is None:
+            return None
+        return any(runnable and ran - self.first.get(thread, (0.0, False))[0] < SPIN_SECONDS
+                   for thread, (ran, runnable) in runs.items())
+
+
+def stretched_end(start, seconds, end, at_work):
+    """When a wait of `seconds` from `start` that was to end at `end` ends: a little later while
+    `at_work` (a StillAtWork, or None) says the program has a thread that runs or waits for a CPU, up to
+    STARVED_STRETCH past its seconds."""
+    now = time.monotonic()
+    if at_work is None or now < end or now >= start + seconds + STARVED_STRETCH or not at_work.now():
+        return end
+    return min(now + STARVED_STEP, start + seconds + STARVED_STRETCH)
 
 
 _PF_EXITING = 0x4        # include/linux/sched.h: the task is in exit()

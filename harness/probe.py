@@ -40,7 +40,8 @@ def _next_tcp(peer, expected, within=WITHIN, name=None):
     before it is other checks' business); ('other', text) as soon as what arrived cannot become it
     (text: of all that arrived, gathered for a moment, the last message that holds `name`); (None, '')
     if nothing came."""
-    deadline, watch = peers.Deadline(within), peer._watch()
+    watch = peer._watch()
+    deadline = peers.Deadline(within, watch)
     while True:
         found = peer._find(expected, True)
         if found:
@@ -78,7 +79,8 @@ def _next_udp(peer, expected, within=WITHIN, name=None):
     """The same for datagrams: ('spec', text) once one of `expected` arrived (after anything else);
     ('other', the last datagram that holds `name`, else the first) once something else arrived and
     nothing more came for a moment; (None, '') if nothing came."""
-    deadline, watch = peers.Deadline(within), peer._watch()
+    watch = peer._watch()
+    deadline = peers.Deadline(within, watch)
     while True:
         pending = peer.datagrams[peer.cursor:]
         for index, got in enumerate(pending):
@@ -192,7 +194,8 @@ class _ServerProbe:
         for index, template in enumerate(leniency.UDP_JOIN_VARIANTS):
             candidate = '{}{}'.format(name, index)
             attempts.append((template, candidate, self.connect(candidate, join_wire=template)))
-        deadline, watch = peers.Deadline(WITHIN), self.quiet_watch()
+        watch = self.quiet_watch()
+        deadline = peers.Deadline(WITHIN, watch)
         while not deadline.passed():
             for template, candidate, peer in attempts:
                 peer._pump(0)
@@ -299,7 +302,7 @@ class _ServerProbe:
         if kind == 'spec':
             return
         after = peers.poll(self.count, lambda value: before is None or value != before, WITHIN, 0.02,
-                           settled=self.quiet_watch().quiet)
+                           watch=self.quiet_watch())
         removed = before is None or after != before
         chat = self.fields.get('chat', leniency.SPEC_CHAT)
         as_chat = {leniency.render(t, name, 'exit') for t in (chat, leniency.SPEC_CHAT, leniency.SPEC_UDP_WIRE) if t}

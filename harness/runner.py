@@ -139,17 +139,26 @@ class OutputStream:
         with self.changed:
             return self.data.decode('utf-8', 'replace')
 
-    def wait_for(self, predicate, within, start=0, settled=None):
+    def wait_for(self, predicate, within, start=0, settled=None, watch=None):
         """Wait until predicate(text[start:]) is true; return (ok, text[start:]). `settled`: a callable
-        (a QuietWatch's quiet) true once the process will print nothing more; asked now and then, it ends
-        the wait early once everything the process printed has been read here."""
-        end = time.monotonic() + within
+        true once the process will print nothing more; asked now and then, it ends the wait early once
+        everything the process printed has been read here. `watch`: the process's QuietWatch: its quiet()
+        is `settled`, and `within` counts only while the process could run (platform.StarvedTime)."""
+        if watch is not None and settled is None:
+            settled = watch.quiet
+        began = time.monotonic()
+        end = began + within
+        at_work = platform.StillAtWork(watch.pid) if watch is not None else None
         with self.changed:
             while True:
                 text = self.data.decode('utf-8', 'replace')[start:]
                 if predicate(text):
                     return True, text
                 remaining = end - time.monotonic()
+                if at_work is not None:
+                    at_work.begin()
+                    end = platform.stretched_end(began, within, end, at_work)
+                    remaining = end - time.monotonic()
                 if remaining <= 0 or self.closed:
                     return predicate(text), text
                 if settled is None:
@@ -344,7 +353,8 @@ class Agent:
     def _kill_processes(self):
         """Kill the agent, all it started (harness/platform.kill_tree) and every task of its cgroup (no
         waiting, no cleanup)."""
-        platform.kill_tree(self.proc.pid)
+        held = self.group is not None and self.group.path is not None    # the cgroup holds every descendant
+        platform.kill_tree(self.proc.pid, descendants=not held)
         with contextlib.suppress(OSError):
             self.proc.kill()
         if self.group is not None:
@@ -422,12 +432,21 @@ class Agent:
         a callable (a QuietWatch's quiet), asked now and then, true once the submission will do nothing
         more by itself: then the wait ends without its reply, as at the deadline."""
         op = self._pending.get(request_id, 'request')
-        end = time.monotonic() + timeout
+        began = time.monotonic()
+        end = began + timeout
+        at_work = platform.StillAtWork(self.proc.pid)    # a call kept from running by a busy machine is not late
         with self._lock:
             while request_id not in self._replies:
                 remaining = end - time.monotonic()
                 if self._gone:
                     break
+                if remaining <= 0:
+                    self._lock.release()
+                    try:
+                        end = platform.stretched_end(began, timeout, end, at_work)   # reads /proc: not under the lock
+                    finally:
+                        self._lock.acquire()
+                    remaining = end - time.monotonic()
                 if remaining <= 0:
                     break
                 if settled is None:
@@ -588,6 +607,32 @@ class Agent:
         only makes it come later. `unread`: as for quiet_watch. Raises as `wait` does when it did not end."""
         watch = self.quiet_watch(unread=unread, long=bound, polls=True)
         return self.wait(request_id, 2 * bound + ENDED_SLACK, settled=watch.quiet)
+
+    def pause(self, bound, unread=None):
+        """A pause in a conversation: wait until every loop of the submission that wakes by itself within
+        `bound` seconds has woken once (it left the timed wait it was in), and then until it is quiet
+        again: what such a wake-up does (a client dropped for its silence, a listener closed) is done.
+        Once is enough to show it; twice (wait_ended's) would double the pause of a 5 s socket timeout.
+        False where the threads cannot be seen (the caller then pauses for a fixed time)."""
+        first = platform.thread_states(self.proc.pid, blocks=True, spins=self.spins)
+        if first is None:
+            return False
+        waking = {key: blocks for key, (state, blocks) in first.items()
+                  if key not in self.own_threads and state is not None and state.timed and state.kind != 'spin'
+                  and blocks is not None and (state.seconds is None or state.seconds <= bound)}
+        end = time.monotonic() + bound + 1
+        while waking and time.monotonic() < end:
+            time.sleep(0.02)          # looking at /proc: no event says a thread left its wait
+            now = platform.thread_states(self.proc.pid, blocks=True, spins=self.spins)
+            if now is None:
+                break
+            # still in the wait it was in when the pause began (a thread that ended has done its part)
+            waking = {key: blocks for key, blocks in waking.items() if key in now and now[key][1] == blocks}
+        watch = self.quiet_watch(unread=unread)
+        end = time.monotonic() + bound
+        while time.monotonic() < end and watch.quiet() is False:
+            time.sleep(0.02)
+        return True
 
     def wait_returned(self, request_id, unread=None, patience=CALL_PATIENCE):
         """Wait for the reply to a call that must simply return, as wait_ended does with `patience`: until

@@ -315,7 +315,8 @@ class ScenarioDriver:
     def _expect_greeting(self, peer_id):
         """The spec's client accepts a reply that contains 'Welcome' (judgement-calls: lenient)."""
         peer = self.peers[peer_id]
-        deadline, watch, idle = Deadline(self.within), self._watch(), False
+        watch = self._watch()
+        deadline, idle = Deadline(self.within, watch), False
         while True:
             if self.protocol == 'tcp':
                 pending = peer.transcript[peer.cursor:]
@@ -364,7 +365,8 @@ class ScenarioDriver:
         peer = self.peers[peer_id]
         label = '' if actor else self.model.label(peer_id)
         who = 'the acting client' if actor else label
-        deadline, watch, idle = Deadline(self.within), self._watch(), False
+        watch = self._watch()
+        deadline, idle = Deadline(self.within, watch), False
         while True:
             if self.protocol == 'tcp':
                 got, wrong = self._match_tcp(peer, texts)
@@ -525,8 +527,8 @@ class ScenarioDriver:
         if self.get_count is None or expected is None:
             return False
         subject = 'get_clients_number()'
-        deadline = Deadline(self.within) if wait else None
         watch = self._watch() if wait else None
+        deadline = Deadline(self.within, watch) if wait else None
         settled = False
         while True:
             try:
@@ -547,30 +549,12 @@ class ScenarioDriver:
     def _pause(self):
         """Nobody says anything until every loop of the server that wakes by itself within PAUSE_BOUND
         seconds has woken once and done what it does then (a server that drops a quiet client, or stops
-        listening when a timeout fires, shows it at the next step). Where that cannot be seen, a fixed
-        PAUSE_UNOBSERVED."""
+        listening when a timeout fires, shows it at the next step): runner.Agent.pause. Where that cannot
+        be seen, a fixed PAUSE_UNOBSERVED."""
         agent = self.server_agent
-        first = None if agent is None else platform.thread_states(agent.proc.pid, blocks=True, spins=agent.spins)
-        if first is None:
+        unread = server_unread(self.protocol, self.port, self._live_peers)
+        if agent is None or not agent.pause(PAUSE_BOUND, unread=unread):
             time.sleep(PAUSE_UNOBSERVED)       # nothing to wait for that can be seen: the pause itself
-            self._drain_all()
-            return
-        waking = {key: blocks for key, (state, blocks) in first.items()
-                  if state is not None and state.timed and state.kind != 'spin' and blocks is not None
-                  and (state.seconds is None or state.seconds <= PAUSE_BOUND)}
-        deadline = Deadline(PAUSE_BOUND + 1)
-        while waking and not deadline.passed():
-            time.sleep(0.02)
-            now = platform.thread_states(agent.proc.pid, blocks=True, spins=agent.spins)
-            if now is None:
-                break
-            # still in the wait it was in when the pause began (a thread that ended has done its part)
-            waking = {key: blocks for key, blocks in waking.items() if key in now and now[key][1] == blocks}
-        # What those wake-ups did (a client dropped, a listener closed) is done once the server is quiet.
-        watch = agent.quiet_watch(unread=server_unread(self.protocol, self.port, self._live_peers))
-        deadline = Deadline(PAUSE_BOUND)
-        while not deadline.passed() and watch.quiet() is False:
-            time.sleep(0.02)
         self._drain_all()
 
     def _shutdown(self, action, outcome):

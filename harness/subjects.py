@@ -329,7 +329,7 @@ class ServerSubject:
         when the server is done with all it was sent (harness.platform.QuietWatch): its count cannot
         change any more."""
         return peers.poll(self.count, lambda value: value == expected, within, STATE_POLL,
-                          settled=self.quiet_watch().quiet)
+                          watch=self.quiet_watch())
 
     def get(self, name):
         return self.agent.get(self.obj, name)
@@ -735,7 +735,7 @@ class ClientSubject:
 
     def shows(self, text, since=0, within=fakes.DEFAULT_WITHIN):
         """True once `text` appeared on the client's stdout after `since`."""
-        ok, _ = self.agent.stdout.wait_for(lambda out: text in out, within, since, settled=self.quiet_watch().quiet)
+        ok, _ = self.agent.stdout.wait_for(lambda out: text in out, within, since, watch=self.quiet_watch())
         return ok
 
     def not_shown(self, text, since=0):
@@ -762,7 +762,7 @@ class ClientSubject:
         self.reply(self.greeting() if reply is None else reply)
         if then is not None:
             unread = peers.poll(self.server.client_unread, lambda pending: not pending, within, 0.005,
-                                settled=self.quiet_watch().quiet)
+                                watch=self.quiet_watch())
             if unread is None:
                 pytest.skip(platform.not_measurable('whether the client has read its greeting cannot be seen, '
                                                     'so a message could reach it in the same read'))

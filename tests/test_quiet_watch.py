@@ -5,6 +5,7 @@ where a polling thread would read it. Each case is a small process of its own; e
 """
 
 import os
+import selectors
 import signal
 import socket
 import subprocess
@@ -229,3 +230,59 @@ def test_a_select_loop_is_waited_for_while_input_lies_where_it_does_not_look(pro
         unread = lambda: platform.unread_udp_bytes(address) > 0  # noqa: E731
         took = seconds_until_quiet(platform.QuietWatch(process.pid, unread=unread, after=0.0), 5.0)
         assert took is not None and platform.unread_udp_bytes(address) == 0, (took, platform.unread_udp_bytes(address))
+
+
+
+STARVED_WORKER = textwrap.dedent('''
+    import sys
+    print('ready', flush=True)
+    sys.stdin.readline()                 # woken by a line, it then needs a little CPU before it answers
+    total = sum(range(1500000))   # about 30 ms of CPU: more than one turn of a low-priority thread
+    print('done', flush=True)
+''')
+
+
+class _Watching:
+    """What a Deadline reads of a QuietWatch: the pid of the program the wait is for."""
+
+    def __init__(self, pid):
+        self.pid = pid
+
+
+@pytest.mark.skipif(not hasattr(os, 'sched_setaffinity'), reason='needs CPU affinity (Linux)')
+@pytest.mark.parametrize('woken', [True, False])
+def test_a_deadline_counts_only_the_time_its_program_could_run(processes, woken):
+    """A program woken by input that cannot get a CPU (nice 19, sharing its only core with a busy loop) answers
+    late; a deadline that watches it has not passed while it waited (the machine's doing, not the program's),
+    while a plain one has. One that is not woken waits for input, and is not waited for."""
+    # Groups of their own but one session: a session of its own is a scheduling group of its own (autogroup),
+    # which would share the core half and half with the burner's, whatever the priority.
+    worker = subprocess.Popen([sys.executable, '-c', STARVED_WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, preexec_fn=os.setpgrp)
+    processes.append(worker)
+    assert worker.stdout.readline().strip() == 'ready'
+    os.sched_setaffinity(worker.pid, {0})
+    os.setpriority(os.PRIO_PROCESS, worker.pid, 19)   # about 1.5% of a core beside a busy loop
+    burner = subprocess.Popen([sys.executable, '-c', 'while True: pass'], preexec_fn=os.setpgrp)
+    processes.append(burner)
+    os.sched_setaffinity(burner.pid, {0})
+    busy = Deadline(5.0)                 # the burner at work on that core before the worker is woken
+    while not busy.passed() and sum(ran for ran, _ in (platform.thread_runs(burner.pid) or {}).values()) < 0.2:
+        time.sleep(0.01)
+    watched, plain = Deadline(0.3, _Watching(worker.pid)), Deadline(0.3)
+    if woken:
+        worker.stdin.write('go\n')
+        worker.stdin.flush()
+    answered = None
+    with selectors.DefaultSelector() as selector:
+        selector.register(worker.stdout, selectors.EVENT_READ)
+        while answered is None and not watched.passed():
+            if selector.select(0.02):
+                answered = worker.stdout.readline().strip()
+    plain_passed, took = plain.passed(), time.monotonic() - plain.start
+    if woken:
+        assert answered == 'done', 'the watched deadline passed before the worker answered'
+        assert plain_passed, 'the worker was not kept from the CPU: this case shows nothing'
+    else:
+        assert answered is None and took < platform.STARVED_STRETCH / 2, \
+            'a worker blocked on input was waited for ({:.1f}s)'.format(took)

@@ -7,9 +7,12 @@ state where it showed, then steps deleted, a bounded number of replays), and the
 numbered steps a student can replay by hand. Deterministic: the same verdict every run for the same
 options."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from harness import client_scenarios, explore, leniency, platform
+from harness import client_scenarios, clock, explore, leniency, platform
 from harness.catalog import check
 from harness.clock import allowed_seconds
 from harness.runner import AgentError
@@ -23,7 +26,8 @@ SECONDS_PER_SCENARIO = 1.0   # a server's start and stop
 
 
 def play(protocol, pool, dialect, actions):
-    """Play `actions` against a new server of the submission's; ScenarioFailed on a difference."""
+    """Play `actions` against a new server of the submission's; ScenarioFailed on a difference. The
+    leniencies used are noted in this thread's notes (harness/leniency.py)."""
     agent = pool.take()
     try:
         subject = ServerSubject(agent, protocol, dialect)
@@ -38,6 +42,43 @@ def play(protocol, pool, dialect, actions):
             leniency.note(text)
     finally:
         agent.release()
+
+
+def play_side_by_side(protocol, pool, dialect, scenarios):
+    """Play every scenario, each against a server of its own, up to explore.SERVERS at a time: a server
+    whose loops poll slowly keeps each step waiting, and those waits overlap. The verdict is that of the
+    first scenario in plan order that fails (ScenarioFailed, or whatever else it raised), so it does not
+    depend on which finished first; once one failed, no later one is started. The notes are the check's,
+    in plan order."""
+    outcomes = [None] * len(scenarios)     # (notes, exception or None) of each scenario that was played
+    first_failed = [len(scenarios)]
+    lock = threading.Lock()
+    check_clock = clock.current()
+
+    def one(index):
+        with lock:
+            if index > first_failed[0]:
+                return
+        with clock.shared(check_clock):
+            notes = []
+            leniency.adopt(notes)
+            try:
+                play(protocol, pool, dialect, scenarios[index])
+                outcomes[index] = (notes, None)
+            except BaseException as error:    # pytest's Failed and Skipped are BaseExceptions
+                outcomes[index] = (notes, error)
+                with lock:
+                    first_failed[0] = min(first_failed[0], index)
+    with ThreadPoolExecutor(max_workers=explore.SERVERS, thread_name_prefix='differential') as workers:
+        list(workers.map(one, range(len(scenarios))))
+    for outcome in outcomes:
+        if outcome is None:
+            break
+        notes, error = outcome
+        for text in notes:
+            leniency.note(text)
+        if error is not None:
+            raise error
 
 
 def shortest_failure(protocol, pool, dialect, failed):
@@ -71,7 +112,7 @@ def _stops_with_ctrl_c(actions):
     return bool(actions) and getattr(actions[-1], 'how', None) == 'ctrl_c'
 
 
-def differential(protocol, pool, config, dialects, request, disconnects=False):
+def differential(protocol, pool, config, dialects, request=None, disconnects=False):
     budget = config.getoption('differential_budget')
     depth = config.getoption('differential_depth')
     if budget <= 0 and depth <= 0:
@@ -85,15 +126,15 @@ def differential(protocol, pool, config, dialects, request, disconnects=False):
                  if platform.CTRL_C_ENDS_BLOCKING_CALLS or not _stops_with_ctrl_c(actions)]
     steps = sum(len(actions) for actions in scenarios)
     # how far it explored, in the report: a deeper setting (an instructor's) is seen there
-    request.node.user_properties.append(('details', {
-        'depth': depth, 'budget': budget, 'seed': config.getoption('differential_seed'),
-        'scenarios': len(scenarios), 'steps': steps}))
+    if request is not None:
+        request.node.user_properties.append(('details', {
+            'depth': depth, 'budget': budget, 'seed': config.getoption('differential_seed'),
+            'scenarios': len(scenarios), 'steps': steps}))
     allowed_seconds(SECONDS_PER_STEP * steps + SECONDS_PER_SCENARIO * (len(scenarios) + REPLAYS) + 30)
-    for actions in scenarios:
-        try:
-            play(protocol, pool, dialect, actions)
-        except ScenarioFailed as failed:
-            raise shortest_failure(protocol, pool, dialect, failed) from None
+    try:
+        play_side_by_side(protocol, pool, dialect, scenarios)
+    except ScenarioFailed as failed:
+        raise shortest_failure(protocol, pool, dialect, failed) from None
 
 
 def client_differential(protocol, pool, dialects):
