@@ -143,6 +143,47 @@ def test_the_plan_is_the_same_every_time_and_varies_with_the_seed():
         assert set(shutdowns) == set(SHUTDOWN_WAYS[protocol])
 
 
+def test_the_walks_are_shared_in_order_among_the_servers():
+    from harness import explore
+    walks = [[n] * size for n, size in enumerate((5, 1, 1, 4, 2, 6, 1))]
+    shares = explore.shares(walks, 3)
+    assert [walk for share in shares for walk in share] == walks        # all of them, in order
+    assert len(shares) == 3 and all(shares)
+    assert max(sum(map(len, share)) for share in shares) <= 8            # 20 steps: none much above a third
+    assert explore.shares(walks[:2], 3) == [[walks[0]], [walks[1]]]
+    assert explore.shares([], 3) == []
+
+
+def test_scenarios_side_by_side_give_the_first_failure_in_plan_order():
+    """Played side by side, the scenarios' verdict is the first failing one in plan order, whichever failed
+    first; notes are those of the scenarios before it, in plan order."""
+    import importlib.util
+    from harness import leniency
+    from harness.model import Join
+    from harness.scenarios import ScenarioFailed
+    spec = importlib.util.spec_from_file_location('differential_check_under_test',
+                                                  ROOT / 'harness' / 'checks' / 'test_differential.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    second_failed = threading.Event()
+
+    def play(protocol, pool, dialect, actions):
+        index = actions[0].peer
+        leniency.note('played {}'.format(index))
+        if index == 1:
+            second_failed.wait(10)           # fails after scenario 2 did
+        if index in (1, 2):
+            if index == 2:
+                second_failed.set()
+            raise ScenarioFailed(None, actions)
+    module.play = play
+    leniency.begin_check()
+    with pytest.raises(ScenarioFailed) as raised:
+        module.play_side_by_side('tcp', None, None, [[Join(index, 'n{}'.format(index))] for index in range(4)])
+    assert raised.value.actions == [Join(1, 'n1')]
+    assert leniency.notes() == ['played 0', 'played 1']
+
+
 def test_random_walks_reuse_names_fill_the_room_and_play_every_text():
     from harness import explore
     from harness.model import TEXTS, Chat, Join, Model
