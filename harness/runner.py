@@ -143,7 +143,7 @@ class OutputStream:
         """Wait until predicate(text[start:]) is true; return (ok, text[start:]). `settled`: a callable
         true once the process will print nothing more; asked now and then, it ends the wait early once
         everything the process printed has been read here. `watch`: the process's QuietWatch: its quiet()
-        is `settled`, and `within` counts only while the process could run (platform.StarvedTime)."""
+        is `settled`, and the end waits while the process runs or waits for a CPU (platform.StillAtWork)."""
         if watch is not None and settled is None:
             settled = watch.quiet
         began = time.monotonic()
