@@ -11,9 +11,9 @@ behaviour the text asks for changes).
     python -m benchmarks.mutation --only-listed      # are the listed equivalents still given full marks?
 
 Prints the mutants generated, killed (and those of them listed as equivalent: a check that takes points from
-a program that behaves as the text asks, or a stale entry), equivalent (with their reasons) and surviving
-(each with its place and the changed line), and the wall time; exits 1 while a non-equivalent mutant
-survives. Each worker is a
+a program that behaves as the text asks, or an entry that matches more than equivalent mutants), equivalent
+(with their reasons) and surviving (each with its place and the changed line), and the wall time; exits 1
+while a non-equivalent mutant survives. Each worker is a
 cosmic-ray http-worker judging in a folder of its own (a copy of the reference): the bundled reference,
 which the interop checks pair a submission with, is never mutated. About
 20 minutes here with 2 workers (434 mutants; --all-replacements: 742).
@@ -121,7 +121,7 @@ def main(argv=None):
     parser.add_argument('--keep', metavar='DIR', help='keep the session (sqlite) and the workers\' folders here')
     parser.add_argument('--only-listed', action='store_true',
                         help='only the mutants listed as equivalent: any killed is a check that takes points from a '
-                             'program that behaves as the text asks, or an entry to drop (a few minutes)')
+                             'program that behaves as the text asks, or an entry that matches too much (11 min here)')
     args = parser.parse_args(argv)
     cr = cosmic_ray()
     if cr is None:
@@ -238,8 +238,9 @@ def print_report(report, wall, made=None):
             len(report['killed']) / max(1, judged - len(report['equivalent']))))
     print('  wall       {:.0f} min'.format(wall / 60))
     listed_but_killed = [mutant for mutant in report['killed'] if mutant.get('reason')]
-    print('  killed though listed equivalent {}{}'.format(len(listed_but_killed), ' (below: a check that takes points '
-          'from a program that behaves as the text asks, or an entry to drop)' if listed_but_killed else ''))
+    print('  killed though listed equivalent {}{}'.format(len(listed_but_killed), (
+        ' (below: a check that takes points from a program that behaves as the text asks, or an entry that matches '
+        'more than equivalent mutants: narrow it)') if listed_but_killed else ''))
     for title, rows in (('Killed though listed equivalent', listed_but_killed), ('Equivalent', report['equivalent']),
                         ('Surviving', report['surviving'])):
         if rows:
