@@ -258,20 +258,22 @@ STALL_QUIET = 1.0               # less than STALL_BYTES delivered this long, the
 STALL_BYTES = 64 << 10          # a server that keeps up delivers megabytes a second
 STALL_CPU = 0.2                 # of a core: below this the server is waiting, not at work
 STALL_UNOBSERVED = 3.0          # the same where the machine cannot show the server's threads
+STALL_AT_WORK = 5.0             # the same for a server at work all along (a busy loop) that moves nothing
 SLOW_READER_WINDOW = 256 << 10  # bytes bob may be ahead of what alice has received
 SLOW_READER_BOUND = 30.0        # a server that keeps running but moves nothing is given this long in all
 
 
 def stalled_or_through(agent, reader, progress, changed, finished):
-    """Wait until finished() ('through'), or until delivery has all but stopped and the server could not
-    have moved more: alice got less than STALL_BYTES in STALL_QUIET seconds (a server blocked in a send
-    to the client that never reads trickles a few KB now and then, as that client's kernel takes them),
-    while the server used almost no CPU time (its threads blocked, or polling now and then), `reader`
-    kept up with what reached it, and the sender was held up: its buffer full, or a window's worth sent
-    that never reached `reader` ('stalled'). A reader or sender of ours that fell behind on a busy machine
-    is not the server's stall: a server waiting in recv() for bytes our starved sender has not sent yet
-    is idle, not stuck (a false failure seen in CI with two judges on two cores). Where the server's CPU
-    time cannot be read: the same for STALL_UNOBSERVED seconds."""
+    """Wait until finished() ('through'), or until delivery has all but stopped and the server could not have moved
+    more: alice got less than STALL_BYTES in STALL_QUIET seconds (a server blocked in a send to the client that
+    never reads trickles a few KB now and then, as that client's kernel takes them), while the server used
+    almost no CPU time (its threads blocked, or polling now and then), `reader` kept up with what reached it,
+    and the sender was held up: its buffer full, or a window's worth sent that never reached `reader`
+    ('stalled'); or less than STALL_BYTES in STALL_AT_WORK seconds while the server was at work (a busy loop
+    that moves nothing: a server catching up moves megabytes meanwhile). A reader or sender of ours that fell
+    behind on a busy machine is not the server's stall: a server waiting in recv() for bytes our starved sender
+    has not sent yet is idle, not stuck (a false failure seen in CI with two judges on two cores). Where the
+    server's CPU time cannot be read: the same for STALL_UNOBSERVED seconds."""
     end = time.monotonic() + SLOW_READER_BOUND
     since = None                              # (when, bytes received then, CPU time then)
     while time.monotonic() < end:
@@ -293,10 +295,10 @@ def stalled_or_through(agent, reader, progress, changed, finished):
             since = (now, progress['received'], cpu)
             continue
         started, received, cpu_then = since
-        if progress['received'] - received >= STALL_BYTES or (
-                cpu is not None and cpu_then is not None and cpu - cpu_then > STALL_CPU * (now - started)):
-            since = (now, progress['received'], cpu)    # it moves, or is at work: a new window
-        elif now - started >= (STALL_QUIET if cpu is not None else STALL_UNOBSERVED):
+        at_work = cpu is not None and cpu_then is not None and cpu - cpu_then > STALL_CPU * (now - started)
+        if progress['received'] - received >= STALL_BYTES:
+            since = (now, progress['received'], cpu)    # it moves: a new window
+        elif now - started >= (STALL_AT_WORK if at_work else STALL_QUIET if cpu is not None else STALL_UNOBSERVED):
             return 'stalled'
     return 'stalled'
 
