@@ -88,8 +88,9 @@ def equivalent_reason(mutant, equivalents):
     for entry in equivalents:
         if re.search(entry.get('operator', ''), mutant['operator']) and re.search(entry['line'], mutant['source']) \
                 and re.fullmatch(entry.get('function', '.*'), mutant['function'] or ''):
-            occurrence = entry.get('occurrence')
-            if occurrence is None or occurrence == mutant['occurrence']:
+            occurrence = entry.get('occurrence')        # one, or a list where the same line recurs
+            if occurrence is None or mutant['occurrence'] in (occurrence if isinstance(occurrence, list) else
+                                                              [occurrence]):
                 return entry['reason']
     return None
 
