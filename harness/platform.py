@@ -550,6 +550,21 @@ def _tree(pid):
     return found
 
 
+def _tree_threads(pid):
+    """[(pid, tid)] of every thread of the process and of its descendants (a process that ended meanwhile
+    is left out); None if the tree cannot be read."""
+    pids = _tree(pid)
+    if pids is None:
+        return None
+    threads = []
+    for current in pids:
+        try:
+            threads += [(current, task) for task in os.listdir('/proc/{}/task'.format(current))]
+        except OSError:
+            continue                      # ended meanwhile
+    return threads
+
+
 def thread_states(pid, blocks=False, spins=None):
     """{(pid, tid): (Wait, or None if it runs or is in a system call that is not a wait; how often it has
     blocked, or None)} for every thread of the process and its descendants; with `blocks` false the counts
@@ -557,32 +572,27 @@ def thread_states(pid, blocks=False, spins=None):
     None when this machine cannot tell."""
     if _WAITING is None:
         return None
-    pids = _tree(pid)
-    if pids is None:
+    tree = _tree_threads(pid)
+    if tree is None:
         return None
     threads = {}
-    for current in pids:
-        try:
-            tasks = os.listdir('/proc/{}/task'.format(current))
-        except OSError:
-            continue                      # ended meanwhile
-        for task in tasks:
-            state = _syscall_of(current, task, arguments=True)
-            if state is None:
-                if current == pid and task == str(pid):
-                    return None
-                continue                  # a thread that ended meanwhile
-            wait = Wait(state[0], *_wait_of(current, task, state)) if state != 'running' and state[0] in _WAITING \
-                else None
-            if wait is not None and wait.timed and wait.seconds is not None and wait.seconds < TRANSIENT:
-                wait = None               # the interpreter's lock, or a select() that does not wait: at work
-            if spins is not None:
-                if wait is not None:
-                    spins.waits(current, task)
-                elif spins.spinning(current, task, time.monotonic()):
-                    wait = SPINNING
-            threads[(current, task)] = (wait,
-                                        _blocks(current, task) if blocks else None)
+    for current, task in tree:
+        state = _syscall_of(current, task, arguments=True)
+        if state is None:
+            if current == pid and task == str(pid):
+                return None
+            continue                  # a thread that ended meanwhile
+        wait = Wait(state[0], *_wait_of(current, task, state)) if state != 'running' and state[0] in _WAITING \
+            else None
+        if wait is not None and wait.timed and wait.seconds is not None and wait.seconds < TRANSIENT:
+            wait = None               # the interpreter's lock, or a select() that does not wait: at work
+        if spins is not None:
+            if wait is not None:
+                spins.waits(current, task)
+            elif spins.spinning(current, task, time.monotonic()):
+                wait = SPINNING
+        threads[(current, task)] = (wait,
+                                    _blocks(current, task) if blocks else None)
     return threads
 
 
@@ -600,24 +610,19 @@ def thread_runs(pid):
     where that cannot be read."""
     if not LINUX:
         return None
-    pids = _tree(pid)
-    if pids is None:
+    tree = _tree_threads(pid)
+    if tree is None:
         return None
     runs = {}
-    for current in pids:
+    for current, task in tree:
+        times = _read_proc('/proc/{}/task/{}/schedstat'.format(current, task), 128)
+        stat = _read_proc('/proc/{}/task/{}/stat'.format(current, task), 512)
         try:
-            tasks = os.listdir('/proc/{}/task'.format(current))
-        except OSError:
-            continue
-        for task in tasks:
-            times = _read_proc('/proc/{}/task/{}/schedstat'.format(current, task), 128)
-            stat = _read_proc('/proc/{}/task/{}/stat'.format(current, task), 512)
-            try:
-                state = stat.rsplit(b')', 1)[1].split()[0]
-                runs[(current, task)] = (int(times.split()[0]) / 1e9, state in (b'R', b'D'))
-            except (AttributeError, IndexError, ValueError):
-                if current == pid and task == str(pid):
-                    return None
+            state = stat.rsplit(b')', 1)[1].split()[0]
+            runs[(current, task)] = (int(times.split()[0]) / 1e9, state in (b'R', b'D'))
+        except (AttributeError, IndexError, ValueError):
+            if current == pid and task == str(pid):
+                return None
     return runs
 
 
