@@ -254,7 +254,8 @@ class Agent:
         self.channel_ready.wait(5)
         # The agent's own lasting thread, which the harness's requests wake: not the submission's doing.
         return {'new_threads': new_threads, 'new_sockets': len(open_sockets() - before_fds),
-                'python': sys.version.split()[0], 'agent_threads': [self.channel_thread]}
+                'python': sys.version.split()[0], 'agent_threads': [self.channel_thread],
+                'agent_channel_fd': self.control.fileno()}
 
     def op_inspect(self, request):
         import inspect          # only here: it is the slowest import of the agent's start

@@ -17,6 +17,7 @@ waits in its loop"). Every observation answers None where the path cannot tell; 
 a bounded wait and say so.
 """
 
+import array
 import collections
 import contextlib
 import errno
@@ -206,6 +207,33 @@ def _syscall_of(pid, tid, arguments=False):
     return number, fields[0] if fields else None
 
 
+def unread_by_peer(sock):
+    """Bytes sent on the stream socket `sock` that its peer has not read yet (SIOCOUTQ: on a Unix socket,
+    until the reader takes them), None where that cannot be read."""
+    if not LINUX:
+        return None
+    try:
+        import fcntl
+        import termios
+        count = array.array('i', [0])
+        fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, count)      # TIOCOUTQ is SIOCOUTQ on Linux
+        return count[0]
+    except (ImportError, OSError, ValueError):
+        return None
+
+
+def waits_on(pid, tid, fd):
+    """True when the thread is in a system call on descriptor `fd` (its first argument): a reader back
+    in its read."""
+    state = _syscall_of(pid, tid)
+    if state is None or state == 'running':
+        return False
+    try:
+        return int(state[1], 16) == fd
+    except (TypeError, ValueError):
+        return False
+
+
 def main_thread_waiting(pid):
     """True when the process's main thread is blocked in a waiting system call, False when it runs or
     sends, None when this machine cannot tell."""
@@ -220,6 +248,11 @@ def main_thread_waiting(pid):
 
 
 SPIN_SECONDS = 0.2      # a thread at work this long without once waiting is a busy loop
+# CPU time a busy loop must have had since a moment before it counts as having acted on what it had then:
+# busy loops share the interpreter's lock, so one that has read a request may wait long, at work all along
+# (it looks like the others), for the turns its reply needs. That many turns cover a reply and a broadcast.
+SPIN_WORK = 0.01
+LOCK_TURN = 0.05        # a busy loop seen waiting for a lock this long (the same wait) is waiting, not spinning
 
 
 class Spins:
@@ -232,14 +265,69 @@ class Spins:
 
     def __init__(self):
         self.since = {}                 # (pid, tid) -> when it was first seen at work, not waiting since
+        self.locked = {}                # (pid, tid) -> (its block count, when first seen) in a lock wait
 
-    def spinning(self, pid, tid, now):
-        """The thread is at work now: True once it has been at every look for SPIN_SECONDS."""
+    def spinning(self, pid, tid, now, locked=False):
+        """The thread is at work now (`locked`: or waits its turn for a lock, see turn_for_lock): True once
+        it has been at every look for SPIN_SECONDS."""
+        if not locked:
+            self.locked.pop((pid, tid), None)
         first = self.since.setdefault((pid, tid), now)
         return now - first >= SPIN_SECONDS
 
     def waits(self, pid, tid):
         self.since.pop((pid, tid), None)
+        self.locked.pop((pid, tid), None)
+
+    def turn_for_lock(self, pid, tid, wait, now):
+        """Whether the thread, seen in `wait` (a Wait), is at work and only waits its turn for a lock: busy
+        loops hand each other the interpreter's lock all the time, and a look often finds one in the untimed
+        wait for that lock's mutex. So a thread last seen at work and now in an untimed futex wait is still
+        at work, until it has been in that one wait (the same block count) for LOCK_TURN."""
+        key = (pid, tid)
+        if wait.kind != 'event' or _HOW_WAITS_END.get(wait.number) != ('timer', ('futex',)) or key not in self.since:
+            return False
+        blocks = _blocks(pid, tid)
+        held = self.locked.get(key)
+        if held is None or held[0] != blocks:
+            held = self.locked[key] = (blocks, now)
+        return now - held[1] < LOCK_TURN
+
+
+def thread_cpu(pid, tid):
+    """Seconds the thread has run on a CPU so far (/proc/PID/task/TID/schedstat), None if unknown."""
+    times = _read_proc('/proc/{}/task/{}/schedstat'.format(pid, tid), 128)
+    try:
+        return int(times.split()[0]) / 1e9
+    except (AttributeError, IndexError, ValueError):
+        return None
+
+
+class SpinTurns:
+    """Whether the busy loops among some threads have each run SPIN_WORK seconds since this was made (what
+    they held then is acted on); `threads`: (pid, tid) of each. Where it cannot be read, wall time instead."""
+
+    def __init__(self, threads):
+        self.made = time.monotonic()
+        self.start = {thread: thread_cpu(*thread) for thread in threads}
+        self.done = not self.start
+
+    def had(self):
+        if not self.done:
+            self.done = self._had()
+        return self.done
+
+    def _had(self):
+        for thread, before in self.start.items():
+            after = thread_cpu(*thread)
+            if after is None and not os.path.exists('/proc/{}/task/{}'.format(*thread)):
+                continue                                     # it ended: it did what it was going to
+            if before is None or after is None:
+                if time.monotonic() - self.made < SPIN_SECONDS:
+                    return False
+            elif after - before < SPIN_WORK:
+                return False
+        return True
 
 
 def _waits_or_spins(pid, tid, spins, now):
@@ -251,6 +339,8 @@ def _waits_or_spins(pid, tid, spins, now):
         return False
     if state != 'running' and state[0] in _WAITING:
         kind, seconds = _wait_of(pid, tid, state)
+        if spins.turn_for_lock(pid, tid, Wait(state[0], kind, seconds), now):
+            return 'spin' if spins.spinning(pid, tid, now, locked=True) else None
         if kind == 'event' or seconds is None or seconds >= TRANSIENT:
             spins.waits(pid, tid)
             return state[0]
@@ -266,7 +356,7 @@ def wait_idle(pid, within, interval=0.005, stable=0.02, spins=None):
     if _WAITING is None or _syscall_of(pid, pid) is None:
         return None
     end = time.monotonic() + within
-    since, seen = None, None
+    since, seen, turns = None, None, SpinTurns(())
     spins = spins if spins is not None else Spins()
     while True:
         now = time.monotonic()
@@ -275,10 +365,11 @@ def wait_idle(pid, within, interval=0.005, stable=0.02, spins=None):
             return None                          # the process is gone
         waiting = current is not None
         if waiting and seen == current:
-            if now - since >= stable:
+            if now - since >= stable and turns.had():
                 return True
         elif waiting:
             since, seen = now, current
+            turns = SpinTurns([(pid, pid)] if current == 'spin' else ())
         else:
             since, seen = None, None
         if now >= end:
@@ -293,7 +384,7 @@ def wait_process_idle(pid, within, interval=0.005, stable=0.02, unread=None, spi
     if _WAITING is None or _syscall_of(pid, pid) is None:
         return None
     end = time.monotonic() + within
-    since, seen = None, None
+    since, seen, turns = None, None, SpinTurns(())
     spins = spins if spins is not None else Spins()
     while True:
         try:
@@ -310,10 +401,11 @@ def wait_process_idle(pid, within, interval=0.005, stable=0.02, unread=None, spi
             waiting = not pending
         signature = tuple(zip(tasks, states))
         if waiting and seen == signature:
-            if now - since >= stable:
+            if now - since >= stable and turns.had():
                 return True
         elif waiting:
             since, seen = now, signature
+            turns = SpinTurns([(pid, task) for task, state in signature if state == 'spin'])
         else:
             since, seen = None, None
         if now >= end:
@@ -587,9 +679,12 @@ def thread_states(pid, blocks=False, spins=None):
         if wait is not None and wait.timed and wait.seconds is not None and wait.seconds < TRANSIENT:
             wait = None               # the interpreter's lock, or a select() that does not wait: at work
         if spins is not None:
-            if wait is not None:
+            now = time.monotonic()
+            if wait is not None and spins.turn_for_lock(current, task, wait, now):
+                wait = SPINNING if spins.spinning(current, task, now, locked=True) else None
+            elif wait is not None:
                 spins.waits(current, task)
-            elif spins.spinning(current, task, time.monotonic()):
+            elif spins.spinning(current, task, now):
                 wait = SPINNING
         threads[(current, task)] = (wait,
                                     _blocks(current, task) if blocks else None)
@@ -615,11 +710,13 @@ def thread_runs(pid):
         return None
     runs = {}
     for current, task in tree:
-        times = _read_proc('/proc/{}/task/{}/schedstat'.format(current, task), 128)
+        ran = thread_cpu(current, task)
         stat = _read_proc('/proc/{}/task/{}/stat'.format(current, task), 512)
         try:
             state = stat.rsplit(b')', 1)[1].split()[0]
-            runs[(current, task)] = (int(times.split()[0]) / 1e9, state in (b'R', b'D'))
+            if ran is None:
+                raise ValueError(task)
+            runs[(current, task)] = (ran, state in (b'R', b'D'))
         except (AttributeError, IndexError, ValueError):
             if current == pid and task == str(pid):
                 return None
@@ -756,13 +853,18 @@ class QuietWatch:
     Call `quiet()` between reads, as often as you like: it looks at random moments some milliseconds
     apart, only once `after` seconds passed (most replies come sooner, and a look costs a few reads of
     /proc per thread). `ignore`: (pid, tid) of threads that are not the submission's (the agent's channel
-    reader, which the harness's own requests wake). True, False, or None when this machine cannot tell
+    reader, which the harness's own requests wake); `inbox`: a callable, True while a request sent to the
+    program has not reached it (not read yet, or the reader is not back at its read): never quiet then.
+    Busy loops (Spins) count as waiting for their next turn once each has run SPIN_WORK since the streak
+    began (SpinTurns): one may hold what it read, waiting for the interpreter's lock among the others.
+    True, False, or None when this machine cannot tell
     (then wait out the deadline, as without it). A polling thread is seen running now and then (its
     wake-ups): that is its own business and does not break the streak; any other movement does."""
 
     def __init__(self, pid, unread=None, stable=QUIET_STABLE, after=QUIET_AFTER, ignore=(), long=LONG_POLL,
-                 polls=False, spins=None):
+                 polls=False, spins=None, inbox=None):
         self.pid = pid
+        self.inbox = inbox
         self.long = long
         self.polls = polls
         self.unread = unread
@@ -778,6 +880,7 @@ class QuietWatch:
     def _reset(self):
         self.since, self.start, self.start_pending = None, None, None
         self.entries = {}
+        self.turns = None
 
     def quiet(self):
         now = time.monotonic()
@@ -799,6 +902,9 @@ class QuietWatch:
         if process_gone(self.pid):
             self.gone = True
             return True                  # it will send nothing more
+        if self.inbox is not None and self.inbox():
+            self._reset()                # a request of ours is on its way to it: it will act on it
+            return False
         threads = thread_states(self.pid, blocks=True, spins=self.spins)
         if threads is None:
             self._reset()
@@ -845,7 +951,9 @@ class QuietWatch:
     def _settled(self, key, now, state, blocks):
         """Whether the thread `key`, waiting since the streak began, has done what it does by itself."""
         first_state, first_blocks = self.start[key]
-        if not first_state.timed or first_state.kind == 'spin':
+        if first_state.kind == 'spin':
+            return self.turns.had()
+        if not first_state.timed:
             return True
         if first_state.kind == 'io' and not self.polls and not self.start_pending:
             return True      # what it waits for would have woken it (unless input lies where it does not look)
@@ -863,6 +971,7 @@ class QuietWatch:
     def _begin(self, now, threads, all_waiting):
         if all_waiting:
             self.since, self.start = now, threads
+            self.turns = SpinTurns([key for key, (state, _) in threads.items() if state.kind == 'spin'])
             # each timed wait of each thread, with the block counts it was seen at: a wait seen at two
             # counts is one the thread's loop comes back to
             self.entries = {key: {(state.number, state.kind): {blocks}} for key, (state, blocks) in threads.items()

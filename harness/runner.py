@@ -296,6 +296,7 @@ class Agent:
         self._gone = False
         self._killed = False
         self.own_threads = set()   # (pid, tid) of the agent's own threads that the harness's requests wake
+        self.channel_fd = None     # the descriptor they read our requests from, in the agent
         self.spins = platform.Spins()   # its busy loops, as every watch of it has seen them so far
         self.exhausted = False     # killed because its task group was full (see _TaskWatch)
 
@@ -516,6 +517,7 @@ class Agent:
         try:
             value = self.request('import', timeout)
             self.own_threads = {(self.proc.pid, str(tid)) for tid in value.get('agent_threads') or [] if tid}
+            self.channel_fd = value.get('agent_channel_fd')
             return value
         except AgentTimeout as error:
             where = ' at ' + error.where[-1] if error.where else ''
@@ -596,7 +598,17 @@ class Agent:
     def quiet_watch(self, unread=None, long=platform.LONG_POLL, polls=False):
         """A platform.QuietWatch of this agent's submission (the agent's own channel thread left out)."""
         return platform.QuietWatch(self.proc.pid, unread=unread, ignore=self.own_threads, long=long, polls=polls,
-                                   spins=self.spins)
+                                   spins=self.spins, inbox=self.requests_pending)
+
+    def requests_pending(self):
+        """True while a request of ours is not yet taken up: the agent has not read it all from the channel,
+        or its channel thread is away from its read of the channel (at a request, or waiting for its turn
+        to get back); None where this machine cannot tell. A watch that ignores the channel thread (our own
+        requests wake it) must not call a submission quiet while the call we just sent is still on its way."""
+        unread = platform.unread_by_peer(self._channel)
+        if unread is None or self.channel_fd is None:
+            return None
+        return unread > 0 or not all(platform.waits_on(pid, tid, self.channel_fd) for pid, tid in self.own_threads)
 
     def wait_ended(self, request_id, bound, unread=None):
         """Wait for the reply to `request_id` (a run() or a call the text says must end), for as long as

@@ -61,6 +61,31 @@ BUSY = '''
     while True:
         pass
 '''
+SPINNING_HANDLERS = '''
+    import socket, threading
+    def spin():
+        mine, _ = socket.socketpair()
+        mine.setblocking(False)
+        while True:
+            if OVER_SOCKETS:             # a client's handler: a busy loop over its socket
+                try:
+                    mine.recv(100)
+                except BlockingIOError:
+                    pass
+    for _ in range(SPINNERS):
+        threading.Thread(target=spin, daemon=True).start()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(('127.0.0.1', 0))
+    sock.setblocking(False)
+    print(sock.getsockname()[1], flush=True)
+    while True:                          # a busy loop over a non-blocking socket ...
+        try:
+            data, address = sock.recvfrom(100)
+        except BlockingIOError:
+            continue
+        total = sum(range(WORK))         # ... that works a while on what it read, then replies
+        sock.sendto(b'done', address)
+'''
 BUSY_CHILD = '''
     import os, socket, sys
     a, b = socket.socketpair()
@@ -184,6 +209,40 @@ def test_a_busy_loop_is_quiet_once_it_spun_a_while(processes):
     assert took is not None and took >= platform.SPIN_SECONDS, took
 
 
+@pytest.mark.parametrize('over_sockets', [True, False], ids=['polling_sockets', 'pure_python'])
+def test_a_busy_loop_that_read_something_is_not_quiet_before_it_replied(processes, over_sockets):
+    """Busy loops share the interpreter's lock: one that has read a request may wait long for the turns its
+    reply needs, at work all along, so it looks like the others (and waits for the lock's mutex now and
+    then, which is not a wait). Quiet only once each had its turns since. Busy loops of pure Python starve a
+    loop that makes system calls (it gives the lock up at each): quiet may then not come at all, which only
+    costs time."""
+    process, port = started(SPINNING_HANDLERS, SPINNERS=20, WORK=100000, OVER_SOCKETS=over_sockets)  # ~3 ms
+    processes.append(process)
+    address = ('127.0.0.1', int(port))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as requester:
+        requester.bind(('127.0.0.1', 0))
+        requester.setblocking(False)
+        requester.sendto(b'request', address)
+        deadline = Deadline(5.0)
+        while platform.unread_udp_bytes(address) and not deadline.passed():
+            time.sleep(0.005)
+        unread = lambda: platform.unread_udp_bytes(address) > 0  # noqa: E731
+        watch = platform.QuietWatch(process.pid, unread=unread, after=0.0)
+        start, deadline, reply = time.monotonic(), Deadline(8.0), None
+        while not deadline.passed():
+            quiet = watch.quiet()              # asked before the read: a reply read after it came before it
+            try:
+                reply = requester.recv(100)
+            except BlockingIOError:
+                pass
+            assert not quiet or reply, 'quiet after {:.2f}s, before the reply'.format(time.monotonic() - start)
+            if reply and (quiet or not over_sockets):
+                break
+            time.sleep(0.01)
+    assert reply == b'done'
+    assert quiet or not over_sockets, 'never quiet'
+
+
 def test_a_busy_child_process_is_seen(processes):
     process, _ = started(BUSY_CHILD)
     processes.append(process)
@@ -286,3 +345,29 @@ def test_a_deadline_counts_only_the_time_its_program_could_run(processes, woken)
     else:
         assert answered is None and took < platform.STARVED_STRETCH / 2, \
             'a worker blocked on input was waited for ({:.1f}s)'.format(took)
+
+
+IDLE_OBJECT = '''
+class Idle:
+    def nap(self):
+        return 'napped'
+'''
+
+
+def test_a_request_on_its_way_to_the_agent_keeps_it_from_being_quiet(tmp_path):
+    """The agent's channel thread is left out of the watch (our own requests wake it), but a call we sent
+    that it has not taken up yet (a starved agent: here, a stopped one) is work the submission will do."""
+    from harness.runner import Agent
+    path = tmp_path / 'chatroom.py'
+    path.write_text(IDLE_OBJECT)
+    with Agent(path) as agent:
+        agent.import_submission()
+        agent.construct('idle', 'Idle')
+        assert seconds_until_quiet(agent.quiet_watch(), 3.0) is not None
+        os.kill(agent.proc.pid, signal.SIGSTOP)
+        try:
+            napping = agent.send('call', obj='idle', method='nap', args=[])
+            assert seconds_until_quiet(agent.quiet_watch(), 1.0) is None
+        finally:
+            os.kill(agent.proc.pid, signal.SIGCONT)
+        assert agent.wait(napping, 5.0)['value'] == 'napped'
