@@ -6,7 +6,8 @@ thread, bare `except: pass`, ...), crossed pairwise. Each must score full marks 
 the differential ones included, except the few points the rulings charge to a partly free option
 (valid_space.expected_costs): no more, no less. They are judged a few at a time, each in a process of its
 own (tests/judging.py), which also makes the machine busy. The default run judges the pairwise core
-(valid_space.pairwise_core(): every pair of options in some program); --run-slow adds the single variants.
+(valid_space.fast_core(): every pair of options in some program, but the pairs of a slow option, which
+only its style's row holds); --run-slow adds the rest of pairwise_core() and the single variants.
 
 With --run-slow the same verdicts must hold in consecutive runs beside CPU burners (one per core), as on
 a busy grading host, and every broken variant must still fail the checks naming its fault. The number of
@@ -29,9 +30,10 @@ import broken  # noqa: E402  (helper modules of tests/submissions)
 import valid_space as vs  # noqa: E402
 
 COMBINATIONS = {vs.name_of(choices): choices for choices in vs.combinations()}
-# The default run judges the pairwise core (every pair of options in some program); --run-slow adds each
-# option alone on the baseline, which names the option a failure is about.
-CORE = {vs.name_of(choices) for choices in vs.pairwise_core()}
+# The default run judges the fast pairwise core (every pair of options in some program, but the pairs of a
+# slow option); --run-slow adds those and each option alone on the baseline, which names the option a
+# failure is about.
+CORE = {vs.name_of(choices) for choices in vs.fast_core()}
 LOADED_RUNS = int(os.environ.get('CHATROOM_LOADED_RUNS', '10'))
 WEIGHTED = ['-k', 'not test_robustness']     # what these tests judge: the robustness tier weighs nothing
 

@@ -501,6 +501,9 @@ STYLE_VARIANTS = {
     'fast_polls_no_udp_shutdown_message': (
         'fast_polls', [("            self.send_to(client_addr, 'server-shutdown')", "            pass")],
         ['udp.shutdown'], COLLATERAL['udp_no_shutdown_message'][0]),
+    'busy_polls_sender_hears_own_chat': (
+        'busy_polls', [("            if client_socket is not skip:", "            if True:")],
+        ['tcp.chat_broadcast', 'tcp.join_broadcast', 'tcp.broadcast_method'], ()),
     'fast_polls_client_takes_only_welcome_bang': (
         'fast_polls', [("return 'Welcome' in response", "return response == 'Welcome!'")],
         ['client_tcp.connect'], ['interop.client_tcp']),     # the reference server greets with 'Welcome'

@@ -44,7 +44,9 @@ FREEDOMS = OrderedDict([
     # timeout notices run_event only at the next connection: partial credit by the rulings (partly free).
     ('tcp_accept', ('select', 'timeout', 'blocking_no_timeout')),
     # "handles it while continuing to listen ... simultaneously": a thread per client, or one select loop.
-    ('tcp_handling', ('thread_per_client', 'select_loop')),
+    # (Added later: a thread per client that asks select() without waiting, again and again: busy loops
+    # that share the interpreter's lock, judged as any other timing style.)
+    ('tcp_handling', ('thread_per_client', 'select_loop', 'busy_threads')),
     # The text never names a buffer size.
     ('recv_size', ('1024', '4096')),
     # run()'s input loop: note 7 (threads) and note 8 (select) leave the mechanism open; input() in the
@@ -131,7 +133,12 @@ STYLES = {
     'sleep_polling': {'client_recv': 'sleep_poll', 'udp_server_loop': 'sleep_poll',
                       'broadcast_delivery': 'polling_sender', 'tcp_handling': 'select_loop'},
     'fast_polls': {'poll_seconds': '0.05', 'tcp_handling': 'select_loop', 'client_input': 'select_stdin'},
+    'busy_polls': {'tcp_handling': 'busy_threads', 'client_recv': 'busy'},
 }
+
+# Options that take several times as long to judge (busy server threads: every wait for the server's quiet
+# needs each of them to have had its turns): the default test run judges them only in their style's row.
+SLOW_OPTIONS = {('tcp_handling', 'busy_threads')}
 
 RUN_STOP_WITHIN = 2.0     # harness.leniency.RUN_STOP_WITHIN: run() returns within about 2 s of run_event.set()
 
@@ -210,9 +217,10 @@ def _style_rows():
     return rows
 
 
-def _greedy_row(uncovered, rng, candidates=40):
+def _greedy_row(uncovered, rng, candidates=40, avoid=()):
     """The best of `candidates` rows, each started from an uncovered pair and completed freedom by freedom
-    with the option that covers most uncovered pairs together with the options chosen so far."""
+    with the option that covers most uncovered pairs together with the options chosen so far; none of the
+    (freedom, option) pairs in `avoid`, where there is another option."""
     names = list(FREEDOMS)
     ordered = sorted(uncovered)
     best, best_gain = None, -1
@@ -225,7 +233,7 @@ def _greedy_row(uncovered, rng, candidates=40):
             scored = []
             for option in FREEDOMS[name]:
                 trial = dict(row, **{name: option})
-                if not allowed(trial):
+                if not allowed(trial) or (name, option) in avoid:
                     continue
                 gain = sum(1 for other, value in row.items() if _pair(name, option, other, value) in uncovered)
                 scored.append((gain, rng.random(), option))
@@ -252,7 +260,18 @@ def combinations():
 
 def pairwise_core():
     """The timing styles, then greedy rows until every allowed pair of options is in some row: the fewest
-    programs that still try every option beside every other (25 of them for 31 freedoms)."""
+    programs that still try every option beside every other (about 30 for 31 freedoms). The rows of
+    fast_core() come first; the rows after them cover the pairs of SLOW_OPTIONS."""
+    return _core(slow=True)
+
+
+def fast_core():
+    """The baseline, the styles (whole, slow ones too) and rows that cover every pair of options but
+    those with a SLOW_OPTIONS option, which they avoid: what the default test run judges."""
+    return _core(slow=False)
+
+
+def _core(slow):
     rows = []
     seen = set()
     for row in [OrderedDict(BASELINE)] + _style_rows():
@@ -264,14 +283,22 @@ def pairwise_core():
     for row in rows:
         uncovered -= pairs_of(row)
     rng = random.Random(20241025)
-    while uncovered:
-        row = _greedy_row(uncovered, rng)
-        key = tuple(row.values())
-        assert key not in seen   # it holds the uncovered pair it started from: each pass covers one more
-        seen.add(key)
-        rows.append(row)
-        uncovered -= pairs_of(row)
+    for avoid in (SLOW_OPTIONS, ()) if slow else (SLOW_OPTIONS,):
+        wanted = {pair for pair in uncovered if not avoid or not _slow_pair(pair)}
+        while wanted:
+            row = _greedy_row(wanted, rng, avoid=avoid)
+            key = tuple(row.values())
+            assert key not in seen   # it holds the uncovered pair it started from: each pass covers one more
+            seen.add(key)
+            rows.append(row)
+            uncovered -= pairs_of(row)
+            wanted -= pairs_of(row)
     return rows
+
+
+def _slow_pair(pair):
+    a, x, b, y = pair
+    return (a, x) in SLOW_OPTIONS or (b, y) in SLOW_OPTIONS
 
 
 def uncovered_pairs(rows):
@@ -422,7 +449,7 @@ def _tcp_remove(c, indent, announce):
 
 
 def _server_tcp(c):
-    threaded = c['tcp_handling'] == 'thread_per_client'
+    threaded = c['tcp_handling'] in ('thread_per_client', 'busy_threads')
     combined = c['tcp_handling'] == 'select_loop' and c['tcp_accept'] == 'select'
     backlog = '' if c['listen_backlog'] == 'default' else '5'
     init = _code('''
@@ -561,9 +588,18 @@ def _server_tcp(c):
     leave = _tcp_remove(c, 16 if threaded else 12, announce=True)
     dropped = _tcp_remove(c, 16 if threaded else 12, announce=c['abrupt_disconnect'] == 'announce')
     if threaded:
+        busy = _code('''
+                    try:
+                        readable, _, _ = select.select([client_socket], [], [], 0)   # look, again and again
+                    except (OSError, ValueError):
+                        break
+                    if not readable:
+                        continue
+        ''', 12) + '\n' if c['tcp_handling'] == 'busy_threads' else ''
         handle = _join(_code('''
             def handle_client(self, client_socket):
                 while not self.handle_event.is_set():
+        ''', 4) + '\n' + busy + _code('''
                     try:
                         data = client_socket.recv(BUFFER_SIZE)
                     except OSError:
@@ -572,7 +608,7 @@ def _server_tcp(c):
                         break
                     if not data:
                         # the client went away without saying 'exit'
-        ''', 4), dropped, _code('''
+        ''', 12), dropped, _code('''
                         break
                     message = data.decode()
                     if message == 'exit':
