@@ -625,14 +625,19 @@ class Agent:
         `bound` seconds has woken once (it left the timed wait it was in), and then until it is quiet
         again: what such a wake-up does (a client dropped for its silence, a listener closed) is done.
         Once is enough to show it; twice (wait_ended's) would double the pause of a 5 s socket timeout.
+        Where a busy loop runs, `bound` seconds (its timers cannot be seen).
         False where the threads cannot be seen (the caller then pauses for a fixed time)."""
         first = platform.thread_states(self.proc.pid, blocks=True, spins=self.spins)
         if first is None:
             return False
+        began = time.monotonic()
         waking = {key: blocks for key, (state, blocks) in first.items()
                   if key not in self.own_threads and state is not None and state.timed and state.kind != 'spin'
                   and blocks is not None and (state.seconds is None or state.seconds <= bound)}
-        end = time.monotonic() + bound + 1
+        # A busy loop's timers cannot be seen (it counts time itself: a receive() that gives up after 3 s of
+        # silence): where one runs, the pause lasts `bound`, as long as the longest timer waited for.
+        busy = self._busy(first)
+        end = began + bound + 1
         while waking and time.monotonic() < end:
             time.sleep(0.02)          # looking at /proc: no event says a thread left its wait
             now = platform.thread_states(self.proc.pid, blocks=True, spins=self.spins)
@@ -640,11 +645,26 @@ class Agent:
                 break
             # still in the wait it was in when the pause began (a thread that ended has done its part)
             waking = {key: blocks for key, blocks in waking.items() if key in now and now[key][1] == blocks}
+        if busy:
+            time.sleep(max(0.0, began + bound - time.monotonic()))   # the pause itself: nothing to wait for
         watch = self.quiet_watch(unread=unread)
         end = time.monotonic() + bound
         while time.monotonic() < end and watch.quiet() is False:
             time.sleep(0.02)
         return True
+
+    def _busy(self, states):
+        """Whether a thread of the submission is a busy loop (platform.Spins): one seen at work in `states`
+        (platform.thread_states) is looked at until it waits or counts as one."""
+        until = time.monotonic() + platform.SPIN_SECONDS + 0.1
+        while True:
+            mine = [state for key, (state, _) in states.items() if key not in self.own_threads]
+            if any(state is not None and state.kind == 'spin' for state in mine):
+                return True
+            if all(state is not None for state in mine) or time.monotonic() >= until:
+                return False
+            time.sleep(0.02)          # looking at /proc: no event says a thread is a busy loop
+            states = platform.thread_states(self.proc.pid, blocks=True, spins=self.spins) or {}
 
     def wait_returned(self, request_id, unread=None, patience=CALL_PATIENCE):
         """Wait for the reply to a call that must simply return, as wait_ended does with `patience`: until
