@@ -279,6 +279,17 @@ class Spins:
         self.since.pop((pid, tid), None)
         self.locked.pop((pid, tid), None)
 
+    def state_of(self, pid, tid, wait, now, running=True):
+        """A thread's state for the watches: `wait` (a Wait) as seen, SPINNING for a busy loop (a turn
+        for a lock included: see turn_for_lock), None while at work. `wait` None: at work, which counts
+        towards spinning only while `running` (not in a system call that is no wait)."""
+        if wait is not None and self.turn_for_lock(pid, tid, wait, now):
+            return SPINNING if self.spinning(pid, tid, now, locked=True) else None
+        if wait is not None:
+            self.waits(pid, tid)
+            return wait
+        return SPINNING if running and self.spinning(pid, tid, now) else None
+
     def turn_for_lock(self, pid, tid, wait, now):
         """Whether the thread, seen in `wait` (a Wait), is at work and only waits its turn for a lock: busy
         loops hand each other the interpreter's lock all the time, and a look often finds one in the untimed
@@ -330,6 +341,18 @@ class SpinTurns:
         return True
 
 
+def _seen_wait(pid, tid, state):
+    """The Wait a thread is in (`state`: _syscall_of's with arguments), or None while it is at work:
+    running, in a system call that is no wait (a send), or in a wait too short to be one (the interpreter's
+    lock, a select() that does not wait)."""
+    if state == 'running' or state[0] not in _WAITING:
+        return None
+    wait = Wait(state[0], *_wait_of(pid, tid, state))
+    if wait.timed and wait.seconds is not None and wait.seconds < TRANSIENT:
+        return None
+    return wait
+
+
 def _waits_or_spins(pid, tid, spins, now):
     """For wait_idle and wait_process_idle: the thread's system call number while it waits, 'spin' while
     it spins (see Spins; a select() that does not wait, or a turn for the interpreter's lock, is at
@@ -337,15 +360,9 @@ def _waits_or_spins(pid, tid, spins, now):
     state = _syscall_of(pid, tid, arguments=True)
     if state is None:
         return False
-    if state != 'running' and state[0] in _WAITING:
-        kind, seconds = _wait_of(pid, tid, state)
-        if spins.turn_for_lock(pid, tid, Wait(state[0], kind, seconds), now):
-            return 'spin' if spins.spinning(pid, tid, now, locked=True) else None
-        if kind == 'event' or seconds is None or seconds >= TRANSIENT:
-            spins.waits(pid, tid)
-            return state[0]
-        state = 'running'
-    return 'spin' if state == 'running' and spins.spinning(pid, tid, now) else None
+    seen = spins.state_of(pid, tid, _seen_wait(pid, tid, state), now,
+                          running=state == 'running' or state[0] in _WAITING)
+    return 'spin' if seen is SPINNING else None if seen is None else seen.number
 
 
 def wait_idle(pid, within, interval=0.005, stable=0.02, spins=None):
@@ -674,18 +691,9 @@ def thread_states(pid, blocks=False, spins=None):
             if current == pid and task == str(pid):
                 return None
             continue                  # a thread that ended meanwhile
-        wait = Wait(state[0], *_wait_of(current, task, state)) if state != 'running' and state[0] in _WAITING \
-            else None
-        if wait is not None and wait.timed and wait.seconds is not None and wait.seconds < TRANSIENT:
-            wait = None               # the interpreter's lock, or a select() that does not wait: at work
+        wait = _seen_wait(current, task, state)
         if spins is not None:
-            now = time.monotonic()
-            if wait is not None and spins.turn_for_lock(current, task, wait, now):
-                wait = SPINNING if spins.spinning(current, task, now, locked=True) else None
-            elif wait is not None:
-                spins.waits(current, task)
-            elif spins.spinning(current, task, now):
-                wait = SPINNING
+            wait = spins.state_of(current, task, wait, time.monotonic())
         threads[(current, task)] = (wait,
                                     _blocks(current, task) if blocks else None)
     return threads
