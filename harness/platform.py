@@ -344,13 +344,28 @@ class SpinTurns:
 def _seen_wait(pid, tid, state):
     """The Wait a thread is in (`state`: _syscall_of's with arguments), or None while it is at work:
     running, in a system call that is no wait (a send), or in a wait too short to be one (the interpreter's
-    lock, a select() that does not wait)."""
+    lock, a select() that does not wait). A sleep to a deadline (time.sleep from Python 3.11) is a wait
+    however little of it is left: what is left of it is not its length (a 10 ms sleep-polling loop is
+    seen with less than TRANSIENT left more often than not)."""
     if state == 'running' or state[0] not in _WAITING:
         return None
     wait = Wait(state[0], *_wait_of(pid, tid, state))
-    if wait.timed and wait.seconds is not None and wait.seconds < TRANSIENT:
+    if wait.timed and wait.seconds is not None and wait.seconds < TRANSIENT and not _sleeps_to_deadline(state):
         return None
     return wait
+
+
+def _sleeps_to_deadline(state):
+    """Whether the waiting system call `state` is a sleep to an absolute deadline (clock_nanosleep with
+    TIMER_ABSTIME): not the interpreter's lock (a futex), nor a select() whose timeout is its length."""
+    how = _HOW_WAITS_END.get(state[0])
+    if how is None or how[0] != 'timer' or how[1][0] != 'abs':
+        return False
+    flags = how[1][3]
+    try:
+        return flags is None or bool(int(state[2][flags], 16) & _TIMER_ABSTIME)
+    except (IndexError, ValueError):
+        return False
 
 
 def _waits_or_spins(pid, tid, spins, now):
