@@ -41,6 +41,7 @@ each datagram is one message.
 import re
 import selectors
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Optional
 
@@ -692,40 +693,71 @@ def without_kinds(protocol, actions, kinds):
     return kept
 
 
-def shorten(protocol, actions, fails, within=None, replays=None):
+def shorten(protocol, actions, fails, within=None, replays=None, at_once=1):
     """Delete steps while `fails(actions)` still returns a failure (anything but None): first the
     optional features (abrupt disconnects) all at once, then chunks of steps, halving their size down to
     single steps (a chained scenario's earlier walks usually go at once). At most `replays` calls of
     `fails` and `within` seconds (None: no bound). Returns (the shortest failing actions, its failure),
-    or (actions, None) when no deletion kept the failure."""
+    or (actions, None) when no deletion kept the failure.
+
+    `at_once` > 1: the next candidates of a round (the same step list, later chunks) are replayed side by
+    side, `fails` from several threads; the first that fails, in order, is taken, as one after another
+    would have (the later ones were extra and are not counted against `replays`). A candidate already
+    replayed is not replayed again."""
     deadline = Deadline(within) if within is not None else None
     budget = {'left': replays}
+    tried = {}                       # the candidate's steps (as text) -> its failure or None
     best, failure = list(actions), None
 
-    def still_fails(candidate):
-        if not candidate or (deadline is not None and deadline.passed()) or budget['left'] == 0:
-            return None
-        if budget['left'] is not None:
-            budget['left'] -= 1
-        return fails(candidate)
+    def exhausted():
+        return (deadline is not None and deadline.passed()) or budget['left'] == 0
+
+    def outcomes(candidates):
+        """The failure (or None) of each candidate, in order, replayed `at_once` at a time; None for a
+        candidate past the budget."""
+        fresh = [c for c in candidates if c and repr(c) not in tried]
+        fresh = list({repr(c): c for c in fresh}.values())
+        if fresh and not exhausted():
+            if at_once > 1 and len(fresh) > 1:
+                with ThreadPoolExecutor(max_workers=at_once) as workers:
+                    found = list(workers.map(fails, fresh))
+            else:
+                found = [fails(fresh[0])]
+                fresh = fresh[:1]
+            tried.update(zip(map(repr, fresh), found))
+        results = []
+        for candidate in candidates:
+            if not candidate or repr(candidate) not in tried or budget['left'] == 0:
+                results.append(None)
+                continue
+            if budget['left'] is not None:
+                budget['left'] -= 1
+            results.append(tried[repr(candidate)])
+            if results[-1] is not None:
+                break                # what one after another would have replayed stops here
+        return results
 
     plain = without_kinds(protocol, best, OPTIONAL_KINDS)
     if plain and len(plain) < len(best):
-        found = still_fails(plain)
+        found = outcomes([plain])[0]
         if found is not None:
             best, failure = plain, found
     size = max(1, len(best) // 2)
     while True:
         start = 0
         while start < len(best):
-            if (deadline is not None and deadline.passed()) or budget['left'] == 0:
+            if exhausted():
                 return best, failure
-            candidate = without_steps(protocol, best, range(start, start + size))
-            found = still_fails(candidate) if candidate != best else None
-            if found is not None:
-                best, failure = candidate, found
+            starts = list(range(start, len(best), size))[:max(1, at_once)]
+            candidates = [without_steps(protocol, best, range(s, s + size)) for s in starts]
+            candidates = [c if c != best else [] for c in candidates]
+            results = outcomes(candidates)
+            taken = next((i for i, found in enumerate(results) if found is not None), None)
+            if taken is None:
+                start = starts[-1] + size
             else:
-                start += size
+                best, failure = candidates[taken], results[taken]
+                start = starts[taken]
         if size == 1:
             return best, failure
         size = max(1, size // 2)

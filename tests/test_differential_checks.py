@@ -116,6 +116,35 @@ def test_shorten_keeps_only_the_steps_the_failure_needs():
     assert shorten('tcp', actions, fails, within=0) == (actions, None)
 
 
+def test_shorten_side_by_side_takes_what_one_after_another_takes_and_replays_nothing_twice():
+    import threading
+    from harness.model import Chat, Join, Leave
+    from harness.scenarios import shorten
+    needed = [('Join', 'alice'), ('Join', 'alice'), ('Leave', None), ('Join', 'alice')]
+
+    def fails(actions):
+        it = iter((type(a).__name__, getattr(a, 'name', None)) for a in actions)
+        return 'failed' if all(step in it for step in needed) else None
+    actions = [Join(0, 'bob'), Join(1, 'alice'), Chat(0, 'hi'), Join(2, 'alice'), Join(3, 'carol'), Leave(1),
+               Chat(3, 'hi'), Join(4, 'alice'), Leave(0), Chat(4, 'bye'), Join(5, 'dave'), Chat(5, 'hey')]
+    shortest = {}
+    for replays in (None, 3, 6):
+        alone, together, threads = [], [], set()
+
+        def in_parallel(candidate):
+            threads.add(threading.current_thread().name)
+            together.append(repr(candidate))
+            return fails(candidate)
+        one_by_one = shorten('tcp', actions, lambda a: alone.append(repr(a)) or fails(a), replays=replays)
+        side_by_side = shorten('tcp', actions, in_parallel, replays=replays, at_once=3)
+        assert side_by_side == one_by_one, replays
+        assert len(together) == len(set(together))               # no candidate replayed twice
+        assert len(threads) > 1
+        shortest[replays] = one_by_one[0]
+    assert shortest[None] == [Join(1, 'alice'), Join(2, 'alice'), Leave(1), Join(4, 'alice')]
+    assert len(shortest[3]) > len(shortest[None])            # the budget counts what one after another replays
+
+
 def test_the_exhaustive_walks_take_every_transition_the_search_found():
     from harness import explore
     for protocol in ('tcp', 'udp'):

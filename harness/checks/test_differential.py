@@ -84,15 +84,19 @@ def play_side_by_side(protocol, pool, dialect, scenarios):
 def shortest_failure(protocol, pool, dialect, failed):
     """A short scenario that fails as `failed` did (ScenarioFailed), for the report: the steps up to the
     failure, played again (a failure that does not recur is reported as it was, saying so), then the
-    search's own shortest way to the state where it showed, then steps deleted (REPLAYS at most)."""
+    search's own shortest way to the state where it showed, then steps deleted (REPLAYS at most, up to
+    explore.SERVERS side by side: a slow program's replays overlap, as its scenarios do)."""
     actions = failed.actions[:failed.failure.step_index + 1]
+    check_clock = clock.current()
 
     def fails(candidate):
-        try:
-            play(protocol, pool, dialect, candidate)
-        except ScenarioFailed as again:
-            return again
-        return None
+        # also from shorten's helper threads: under the check's clock; a candidate's notes are not the check's
+        with clock.shared(check_clock), leniency.unnoted():
+            try:
+                play(protocol, pool, dialect, candidate)
+            except ScenarioFailed as again:
+                return again
+            return None
     again = fails(actions)
     if again is None:
         return AssertionError('{}\n(This happened once; the same steps then passed when replayed: the result '
@@ -103,7 +107,7 @@ def shortest_failure(protocol, pool, dialect, failed):
         found = fails(short)
         if found is not None:
             actions, failed = short, found
-    _, shorter = shorten(protocol, actions, fails, replays=REPLAYS)
+    _, shorter = shorten(protocol, actions, fails, replays=REPLAYS, at_once=explore.SERVERS)
     return shorter or failed
 
 
