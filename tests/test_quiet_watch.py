@@ -200,6 +200,20 @@ def test_long_polls_and_timers_are_quiet_at_once(processes, wait):
     assert took is not None and took < platform.LONG_POLL, took
 
 
+def test_a_short_sleep_polling_loop_is_idle_without_running_out_its_wait(processes):
+    """A loop that sleeps 10 ms between polls (time.sleep to a deadline from Python 3.11, so less than
+    TRANSIENT of it is left at most looks) is a polling loop that waits, not one at work or a busy loop:
+    wait_process_idle sees it idle at once, and QuietWatch once it woke twice."""
+    process, _ = started(POLLING_LOOP, PERIOD=0.01)
+    processes.append(process)
+    for _ in range(5):
+        started_at = time.monotonic()
+        assert platform.wait_process_idle(process.pid, 1.0, stable=0.008) is True
+        assert time.monotonic() - started_at < 0.5
+    took = seconds_until_quiet(platform.QuietWatch(process.pid, after=0.0), 3.0)
+    assert took is not None and took < 0.5, took
+
+
 def test_a_busy_loop_is_quiet_once_it_spun_a_while(processes):
     """A thread that never waits (a busy loop) looks at everything it is sent at once: not quiet before
     it has spun for SPIN_SECONDS, quiet after (else every wait for a busy program ran to its deadline)."""
