@@ -62,6 +62,11 @@ def differences(results):
             lines.append('{}: totals {}, changed {}'.format(
                 key, [round(sum(s.values()), 2) for s in seen],
                 {check: [s.get(check) for s in seen] for check in changed}))
+            # what the lower scores said: a flip seen once in hundreds of judges is diagnosed from this
+            for number, run in enumerate(runs, 1):
+                for c in run.checks:
+                    if c.id in changed and c.score < max(s.get(c.id, 0) for s in seen):
+                        lines.append('  run {} {}: {}'.format(number, c.id, c.message[:1500]))
     return lines
 
 
