@@ -361,11 +361,17 @@ def _sleeps_to_deadline(state):
     how = _HOW_WAITS_END.get(state[0])
     if how is None or how[0] != 'timer' or how[1][0] != 'abs':
         return False
-    flags = how[1][3]
     try:
-        return flags is None or bool(int(state[2][flags], 16) & _TIMER_ABSTIME)
-    except (IndexError, ValueError):
+        return _to_deadline(how[1], [int(arg, 16) for arg in state[2]])
+    except ValueError:
         return False
+
+
+def _to_deadline(where, values):
+    """For a timeout `where` of form 'abs' (see _HOW_WAITS_END): whether, with these arguments, it is a
+    deadline rather than a length."""
+    flags = where[3]
+    return flags is None or (flags < len(values) and bool(values[flags] & _TIMER_ABSTIME))
 
 
 def _waits_or_spins(pid, tid, spins, now):
@@ -551,8 +557,7 @@ def _timeout_seconds(pid, tid, where, values):
         return _NO_TIMEOUT
     if form == 'abs':
         seconds = _read_timespec(pid, pointer, 'ts')
-        flags = where[3]
-        if flags is not None and not (flags < len(values) and values[flags] & _TIMER_ABSTIME):
+        if not _to_deadline(where, values):
             return seconds
         return _until(seconds, _CLOCKS.get(values[where[2]]) if where[2] < len(values) else None)
     return _read_timespec(pid, pointer, form)

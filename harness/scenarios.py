@@ -715,8 +715,7 @@ def shorten(protocol, actions, fails, within=None, replays=None, at_once=1):
     def outcomes(candidates):
         """The failure (or None) of each candidate, in order, replayed `at_once` at a time; None for a
         candidate past the budget."""
-        fresh = [c for c in candidates if c and repr(c) not in tried]
-        fresh = list({repr(c): c for c in fresh}.values())
+        fresh = list({repr(c): c for c in candidates if c and repr(c) not in tried}.values())
         if fresh and not exhausted():
             if at_once > 1 and len(fresh) > 1:
                 with ThreadPoolExecutor(max_workers=at_once) as workers:
